@@ -1,0 +1,17 @@
+// Package graph holds the GraphQL resolvers of profilehooks. Resolvers are
+// adapters: they decode arguments, call one ent query chain or one domain
+// function, and return its result.
+package graph
+
+import (
+	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/profile"
+	"github.com/profilehooks/profilehooks/webhook"
+)
+
+// Resolver is the root resolver. Its fields are set once at start-up.
+type Resolver struct {
+	Client   *ent.Client
+	Profiles *profile.Service
+	Webhooks *webhook.Service
+}

@@ -1,0 +1,306 @@
+// Package webhook configures the two directions of profile sync: outgoing
+// profile webhooks (trigger events, URL, request and response parameters,
+// headers, signing secret) and incoming endpoints (input parameters, user
+// identifiers, unknown-user policy, auth mode). It validates every
+// configuration against the profile-field catalog before it is stored.
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/fault"
+	"github.com/profilehooks/profilehooks/mapping"
+	"github.com/profilehooks/profilehooks/profile"
+	"github.com/profilehooks/profilehooks/secret"
+)
+
+// MaxURLLength is the longest webhook URL accepted, in bytes.
+const MaxURLLength = 2048
+
+// MaxHeaderValueLength is the longest custom header value, in bytes.
+const MaxHeaderValueLength = 4096
+
+// Service creates, changes and deletes webhooks and incoming endpoints. Its
+// operations run in the transaction of the ent client in their context.
+type Service struct {
+	// Box seals the signing secrets before they are stored. It must not be
+	// nil.
+	Box *secret.Box
+	// PublicURL is the base of incoming endpoint URLs, without a trailing
+	// slash ("https://hooks.example.com").
+	PublicURL string
+}
+
+// WebhookSpec is a new profile webhook. A nil Enabled means true.
+type WebhookSpec struct {
+	Name               string
+	URL                string
+	Enabled            *bool
+	Triggers           []schematype.Trigger
+	RequestParameters  []schematype.ParameterMapping
+	ResponseParameters []schematype.ParameterMapping
+	Headers            []schematype.HTTPHeader
+}
+
+// WebhookPatch changes a profile webhook. Nil members keep their values; a
+// list that is not nil replaces the stored list.
+type WebhookPatch struct {
+	Name               *string
+	URL                *string
+	Enabled            *bool
+	Triggers           []schematype.Trigger
+	RequestParameters  []schematype.ParameterMapping
+	ResponseParameters []schematype.ParameterMapping
+	Headers            []schematype.HTTPHeader
+}
+
+// CreatedWebhook is a new webhook with its signing secret, which is shown
+// this once.
+type CreatedWebhook struct {
+	ProfileWebhook *ent.ProfileWebhook
+	SigningSecret  string
+}
+
+// CreateWebhook validates spec and stores a new webhook with a new signing
+// secret.
+func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*CreatedWebhook, error) {
+	client, cat, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := webhookConfig{
+		name: spec.Name, url: spec.URL, triggers: spec.Triggers,
+		request: spec.RequestParameters, response: spec.ResponseParameters, headers: spec.Headers,
+	}
+	if err := w.validate(cat); err != nil {
+		return nil, fault.Prefix("input", err)
+	}
+	signing := secret.NewSigningSecret()
+	hook, err := client.ProfileWebhook.Create().
+		SetName(w.name).
+		SetURL(w.url).
+		SetEnabled(spec.Enabled == nil || *spec.Enabled).
+		SetTriggers(w.triggers).
+		SetRequestParameters(nonNil(w.request)).
+		SetResponseParameters(nonNil(w.response)).
+		SetHeaders(nonNil(w.headers)).
+		SetSigningSecret(s.Box.Seal(signing)).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: create: %w", err)
+	}
+	return &CreatedWebhook{ProfileWebhook: hook, SigningSecret: signing}, nil
+}
+
+// UpdateWebhook applies patch to the webhook with the given id. The result
+// is validated as a whole, so a patch cannot leave a webhook invalid.
+func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPatch) (*ent.ProfileWebhook, error) {
+	client, cat, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hook, err := client.ProfileWebhook.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, fault.NotFound("profile webhook", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook: load: %w", err)
+	}
+	w := webhookConfig{
+		name:     deref(patch.Name, hook.Name),
+		url:      deref(patch.URL, hook.URL),
+		triggers: orStored(patch.Triggers, hook.Triggers),
+		request:  orStored(patch.RequestParameters, hook.RequestParameters),
+		response: orStored(patch.ResponseParameters, hook.ResponseParameters),
+		headers:  orStored(patch.Headers, hook.Headers),
+	}
+	if err := w.validate(cat); err != nil {
+		return nil, fault.Prefix("input", err)
+	}
+	upd := client.ProfileWebhook.UpdateOne(hook).
+		SetName(w.name).
+		SetURL(w.url).
+		SetTriggers(w.triggers).
+		SetRequestParameters(nonNil(w.request)).
+		SetResponseParameters(nonNil(w.response)).
+		SetHeaders(nonNil(w.headers))
+	if patch.Enabled != nil {
+		upd.SetEnabled(*patch.Enabled)
+	}
+	hook, err = upd.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: update: %w", err)
+	}
+	return hook, nil
+}
+
+// DeleteWebhook deletes the webhook with the given id and returns the id.
+func (s *Service) DeleteWebhook(ctx context.Context, id string) (string, error) {
+	client, err := clientFrom(ctx)
+	if err != nil {
+		return "", err
+	}
+	err = client.ProfileWebhook.DeleteOneID(id).Exec(ctx)
+	if ent.IsNotFound(err) {
+		return "", fault.NotFound("profile webhook", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("webhook: delete: %w", err)
+	}
+	return id, nil
+}
+
+// webhookConfig is a webhook's configuration as it will be stored.
+type webhookConfig struct {
+	name, url         string
+	triggers          []schematype.Trigger
+	request, response []schematype.ParameterMapping
+	headers           []schematype.HTTPHeader
+}
+
+func (w *webhookConfig) validate(cat *profile.Catalog) error {
+	name, err := profile.CheckName(w.name)
+	if err != nil {
+		return fault.Invalid("name", "%s", err)
+	}
+	w.name = name
+	w.url = strings.TrimSpace(w.url)
+	if len(w.url) > MaxURLLength {
+		return fault.Invalid("url", "longer than %d bytes", MaxURLLength)
+	}
+	if err := profile.CheckURL(w.url); err != nil {
+		return fault.Invalid("url", "%s", err)
+	}
+	if err := checkTriggers(w.triggers); err != nil {
+		return err
+	}
+	if err := checkParameters(cat, w.request, false); err != nil {
+		return fault.Prefix("requestParameters", err)
+	}
+	if err := checkParameters(cat, w.response, true); err != nil {
+		return fault.Prefix("responseParameters", err)
+	}
+	return fault.Prefix("headers", checkHeaders(w.headers))
+}
+
+func checkTriggers(triggers []schematype.Trigger) error {
+	if len(triggers) == 0 {
+		return fault.Invalid("triggers", "pick at least one trigger event")
+	}
+	for i, t := range triggers {
+		if slices.Index(triggers, t) < i {
+			return fault.Invalid(fmt.Sprintf("triggers[%d]", i), "%s is listed twice", t)
+		}
+	}
+	return nil
+}
+
+// checkParameters validates request (writes false) or response (writes
+// true) parameters: paths, collisions, known profile fields, and for
+// response parameters writable fields that no two rows write.
+func checkParameters(cat *profile.Catalog, rows []schematype.ParameterMapping, writes bool) error {
+	apiFields := make([]string, len(rows))
+	for i, r := range rows {
+		apiFields[i] = r.APIField
+	}
+	if _, err := mapping.ParsePaths(apiFields); err != nil {
+		return err
+	}
+	written := map[string]int{}
+	for i, r := range rows {
+		path := fmt.Sprintf("[%d].profileField", i)
+		f, ok := cat.Lookup(r.ProfileField)
+		switch {
+		case !ok:
+			return fault.Invalid(path, "unknown profile field %q", r.ProfileField)
+		case !writes:
+			continue
+		case f.ReadOnly:
+			return fault.Invalid(path, "profile field %q is read-only; response parameters cannot write it", r.ProfileField)
+		}
+		if j, dup := written[r.ProfileField]; dup {
+			return fault.Invalid(path, "profile field %q is already written by row %d", r.ProfileField, j)
+		}
+		written[r.ProfileField] = i
+	}
+	return nil
+}
+
+// headerName is an HTTP field name (RFC 9110 token).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// reservedHeaders are set by the dispatcher or by Go's HTTP client, or carry
+// credentials that belong in a webhook credential, where they stay secret.
+var reservedHeaders = []string{
+	"authorization", "connection", "content-length", "content-type", "cookie", "host",
+	"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "user-agent",
+	"webhook-id", "webhook-signature", "webhook-timestamp",
+}
+
+func checkHeaders(headers []schematype.HTTPHeader) error {
+	seen := map[string]int{}
+	for i, h := range headers {
+		lower := strings.ToLower(h.Name)
+		switch {
+		case !headerName.MatchString(h.Name):
+			return fault.Invalid(fmt.Sprintf("[%d].name", i), "%q is not a valid header name", h.Name)
+		case slices.Contains(reservedHeaders, lower) || strings.HasPrefix(lower, "profilehooks-"):
+			return fault.Invalid(fmt.Sprintf("[%d].name", i), "%s is set by the service and cannot be configured", h.Name)
+		case strings.ContainsAny(h.Value, "\r\n\x00"):
+			return fault.Invalid(fmt.Sprintf("[%d].value", i), "must not contain line breaks or NUL")
+		case len(h.Value) > MaxHeaderValueLength:
+			return fault.Invalid(fmt.Sprintf("[%d].value", i), "longer than %d bytes", MaxHeaderValueLength)
+		}
+		if j, dup := seen[lower]; dup {
+			return fault.Invalid(fmt.Sprintf("[%d].name", i), "header %s is already set by row %d", h.Name, j)
+		}
+		seen[lower] = i
+	}
+	return nil
+}
+
+func begin(ctx context.Context) (*ent.Client, *profile.Catalog, error) {
+	client, err := clientFrom(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := profile.LoadCatalog(ctx, client)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, cat, nil
+}
+
+func clientFrom(ctx context.Context) (*ent.Client, error) {
+	if c := ent.FromContext(ctx); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("webhook: no ent client in context")
+}
+
+func deref[T any](p *T, stored T) T {
+	if p == nil {
+		return stored
+	}
+	return *p
+}
+
+func orStored[T any](given, stored []T) []T {
+	if given == nil {
+		return stored
+	}
+	return given
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
