@@ -1,0 +1,193 @@
+// Package server runs profilehooks: it reads the configuration, opens the
+// database, wires the domain services into the GraphQL API and serves HTTP
+// (/graphql, /playground, /healthz, /readyz, /metrics) until its context
+// ends, then shuts down gracefully.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/profilehooks/profilehooks/graph"
+	"github.com/profilehooks/profilehooks/profile"
+	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
+	"github.com/profilehooks/profilehooks/webhook"
+)
+
+// Server is a configured profilehooks service. Create it with New, run it
+// with Serve and release it with Close.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	handler http.Handler
+}
+
+// Deps are the parts New builds that a caller may provide instead; the zero
+// value builds everything from the Config.
+type Deps struct {
+	// DB, if not nil, is used instead of opening cfg.DatabaseURL; Close
+	// then does not close it.
+	DB *store.DB
+	// Now, if not nil, is the clock of the domain services.
+	Now func() time.Time
+}
+
+// New opens the database (migrating its schema), loads the secret key and
+// builds the HTTP handler.
+func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	box, err := secret.LoadKeyFile(cfg.SecretKeyFile, cfg.DevMode())
+	if err != nil {
+		return nil, fmt.Errorf("server: %w (generate one with: head -c 32 /dev/urandom | base64 > %s; chmod 600 %[2]s)", err, cfg.SecretKeyFile)
+	}
+	db := deps.DB
+	if db == nil {
+		if db, err = store.Open(ctx, cfg.DatabaseURL, store.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	auth := NewAuthenticator(cfg.AdminToken)
+	if auth.DevMode() {
+		logger.Warn("DEV MODE: no --admin-token is set; the API answers unauthenticated requests from loopback addresses only. Set --admin-token before exposing the service.")
+	}
+	res := &graph.Resolver{
+		Client:   db.Client,
+		Profiles: &profile.Service{Now: deps.Now},
+		Webhooks: &webhook.Service{Box: box, PublicURL: cfg.PublicBaseURL()},
+	}
+	s := &Server{cfg: cfg, log: logger, db: db}
+	s.handler = s.routes(res, auth)
+	return s, nil
+}
+
+// Handler returns the service's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// DB returns the service's database.
+func (s *Server) DB() *store.DB { return s.db }
+
+func (s *Server) routes(res *graph.Resolver, auth *Authenticator) http.Handler {
+	m := newMetrics()
+	gql := newGraphQLHandler(res, auth, s.log, s.cfg.ComplexityLimit, m)
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.route("graphql", requireAuth(auth, withRemoteAddr(gql))))
+	mux.Handle("GET /playground", m.route("playground", playground.Handler("profilehooks", "/graphql")))
+	mux.Handle("GET /healthz", m.route("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})))
+	mux.Handle("GET /readyz", m.route("readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.db.Ping(ctx); err != nil {
+			s.log.Warn("readyz: database unreachable", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})))
+	mux.Handle("GET /metrics", m.handler())
+	return logRequests(s.log, recoverPanics(s.log, mux))
+}
+
+// requireAuth answers 401 to a plain request without valid credentials and
+// puts the caller into the context of the others. Websocket upgrades pass
+// through: they authenticate in connection_init.
+func requireAuth(auth *Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocketUpgrade(r) || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := auth.Authenticate(r.Header.Get("Authorization"), r.RemoteAddr)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="profilehooks"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": []map[string]any{{
+				"message":    ErrUnauthenticated.Error(),
+				"extensions": map[string]string{"code": CodeUnauthenticated},
+			}}})
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.Error("http: panic", "panic", fmt.Sprint(v), "path", r.URL.Path)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			level = slog.LevelDebug
+		}
+		logger.Log(r.Context(), level, "http request",
+			"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
+	})
+}
+
+// Serve accepts connections on ln until ctx ends, then stops accepting and
+// waits up to the shutdown timeout for requests in flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("profilehooks listening", "addr", ln.Addr().String(), "public_url", s.cfg.PublicBaseURL(), "dev_mode", s.cfg.DevMode())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("profilehooks shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: serve: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Server) Close() error { return s.db.Close() }

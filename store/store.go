@@ -1,0 +1,146 @@
+// Package store opens the database behind profilehooks, by URL, and brings
+// its schema up to date. SQLite ("sqlite://path") is the embedded default;
+// PostgreSQL ("postgres://…") is for deployments that outgrow one machine.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
+
+	"github.com/profilehooks/profilehooks/ent"
+)
+
+// DB is an open database: the ent client the service shares between the
+// API and the dispatcher, and the database/sql pool under it.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// Options tune Open. The zero value is the production setting.
+type Options struct {
+	// WrapDriver, if not nil, wraps the ent driver; tests use it to count
+	// queries.
+	WrapDriver func(dialect.Driver) dialect.Driver
+}
+
+// Open connects to the database at rawURL, creates the directory of a
+// SQLite file if needed, and migrates the schema (see Migrate).
+//
+// SQLite runs in WAL mode with foreign keys on, a 10 s busy timeout,
+// synchronous=NORMAL (durable across process crashes; the last commits can
+// be lost on power loss) and BEGIN IMMEDIATE transactions, so writers queue
+// for the lock up front instead of failing on upgrade.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	driverName, dsn, dialectName, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialectName, err)
+	}
+	if dialectName == dialect.SQLite {
+		// Readers run concurrently under WAL; writers serialise on the
+		// database lock, so a small pool is enough.
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	} else {
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", dialectName, err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
+	if opts.WrapDriver != nil {
+		drv = opts.WrapDriver(drv)
+	}
+	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dialectName}
+	if err := out.Migrate(ctx); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return out, nil
+}
+
+// Migrate brings the schema up to date with ent/schema: it creates missing
+// tables, columns and indexes and never drops anything. It runs at every
+// start-up.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.Client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+
+// Close closes the client and the pool.
+func (db *DB) Close() error { return db.Client.Close() }
+
+func parseURL(rawURL string) (driverName, dsn, dialectName string, err error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		path := strings.TrimPrefix(rawURL, "sqlite://")
+		if path == "" {
+			return "", "", "", errors.New("store: sqlite URL has no file path (sqlite://data/profilehooks.db)")
+		}
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return "", "", "", fmt.Errorf("store: create database directory: %w", err)
+			}
+		}
+		q := url.Values{}
+		q.Set("_fk", "1")
+		q.Set("_journal_mode", "WAL")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_synchronous", "NORMAL")
+		q.Set("_txlock", "immediate")
+		return "sqlite3", "file:" + path + "?" + q.Encode(), dialect.SQLite, nil
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return "pgx", rawURL, dialect.Postgres, nil
+	}
+	return "", "", "", fmt.Errorf("store: unsupported database URL %q: use sqlite://<path> or postgres://…", redact(rawURL))
+}
+
+func redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<unparsable>"
+	}
+	return u.Redacted()
+}
+
+// WithTx runs fn in a transaction of db's client, with the transaction's
+// client in fn's context (ent.FromContext), and commits when fn returns nil.
+func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context) error) error {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(ent.NewContext(ctx, tx.Client())); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
