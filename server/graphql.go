@@ -41,7 +41,7 @@ type remoteAddrKey struct{}
 // limit, one transaction per mutation, role checks, error presenter and
 // panic recovery.
 func newGraphQLHandler(res *graph.Resolver, auth *Authenticator, logger *slog.Logger, complexityLimit int, m *metrics) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitTimeout:           10 * time.Second,
