@@ -47,10 +47,7 @@ func (r *Resolver) InboundEndpoint() generated.InboundEndpointResolver {
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
-
 type (
 	inboundEndpointResolver struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
-	userResolver            struct{ *Resolver }
 )

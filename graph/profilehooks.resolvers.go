@@ -75,10 +75,6 @@ func (r *queryResolver) ProfileFields(ctx context.Context) ([]profile.Field, err
 	return profile.Fields(ctx, r.Client)
 }
 
-func (r *userResolver) CustomFields(ctx context.Context, obj *ent.User) ([]profile.CustomFieldValue, error) {
-	return profile.CustomFieldValues(obj), nil
-}
-
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

@@ -229,19 +229,3 @@ func customValueIs(key, value string) predicate.User {
 		s.Where(sqljson.ValueEQ(s.C(user.FieldCustomFields), value, sqljson.Path(key)))
 	}
 }
-
-// CustomFieldValue is the value of one custom field on a user.
-type CustomFieldValue struct {
-	Key   string
-	Value string
-}
-
-// CustomFieldValues lists the custom field values of u, ordered by key.
-func CustomFieldValues(u *ent.User) []CustomFieldValue {
-	out := make([]CustomFieldValue, 0, len(u.CustomFields))
-	for k, v := range u.CustomFields {
-		out = append(out, CustomFieldValue{Key: k, Value: v})
-	}
-	slices.SortFunc(out, func(a, b CustomFieldValue) int { return strings.Compare(a.Key, b.Key) })
-	return out
-}

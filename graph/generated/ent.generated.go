@@ -35,9 +35,6 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	ProfileFields(ctx context.Context) ([]profile.Field, error)
 }
-type UserResolver interface {
-	CustomFields(ctx context.Context, obj *ent.User) ([]profile.CustomFieldValue, error)
-}
 
 // endregion ************************** generated!.gotpl **************************
 
@@ -2936,11 +2933,11 @@ func (ec *executionContext) _User_customFields(ctx context.Context, field graphq
 			return ec.fieldContext_User_customFields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().CustomFields(ctx, obj)
+			return obj.CustomFieldList(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []profile.CustomFieldValue) graphql.Marshaler {
-			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋprofilehooksᚋprofilehooksᚋprofileᚐCustomFieldValueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.CustomFieldValue) graphql.Marshaler {
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋprofilehooksᚋprofilehooksᚋentᚋschemaᚋschematypeᚐCustomFieldValueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2951,7 +2948,7 @@ func (ec *executionContext) fieldContext_User_customFields(_ context.Context, fi
 		Object:     "User",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomFieldValue(ctx, field)
 		},
@@ -8289,11 +8286,10 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._User_events(ctx, field, obj)
 				})
 		case "customFields":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_customFields(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_customFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

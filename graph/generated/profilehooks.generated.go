@@ -368,7 +368,7 @@ func (ec *executionContext) fieldContext_CreateProfileWebhookPayload_signingSecr
 	return graphql.NewScalarFieldContext("CreateProfileWebhookPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _CustomFieldValue_key(ctx context.Context, field graphql.CollectedField, obj *profile.CustomFieldValue) (ret graphql.Marshaler) {
+func (ec *executionContext) _CustomFieldValue_key(ctx context.Context, field graphql.CollectedField, obj *schematype.CustomFieldValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -391,7 +391,7 @@ func (ec *executionContext) fieldContext_CustomFieldValue_key(_ context.Context,
 	return graphql.NewScalarFieldContext("CustomFieldValue", field, false, false, "String")
 }
 
-func (ec *executionContext) _CustomFieldValue_value(ctx context.Context, field graphql.CollectedField, obj *profile.CustomFieldValue) (ret graphql.Marshaler) {
+func (ec *executionContext) _CustomFieldValue_value(ctx context.Context, field graphql.CollectedField, obj *schematype.CustomFieldValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2423,7 +2423,7 @@ func (ec *executionContext) _CreateProfileWebhookPayload(ctx context.Context, se
 
 var customFieldValueImplementors = []string{"CustomFieldValue"}
 
-func (ec *executionContext) _CustomFieldValue(ctx context.Context, sel ast.SelectionSet, obj *profile.CustomFieldValue) graphql.Marshaler {
+func (ec *executionContext) _CustomFieldValue(ctx context.Context, sel ast.SelectionSet, obj *schematype.CustomFieldValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2808,15 +2808,15 @@ func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋprofilehook
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCustomFieldValue2githubᚗcomᚋprofilehooksᚋprofilehooksᚋprofileᚐCustomFieldValue(ctx context.Context, sel ast.SelectionSet, v profile.CustomFieldValue) graphql.Marshaler {
+func (ec *executionContext) marshalNCustomFieldValue2githubᚗcomᚋprofilehooksᚋprofilehooksᚋentᚋschemaᚋschematypeᚐCustomFieldValue(ctx context.Context, sel ast.SelectionSet, v schematype.CustomFieldValue) graphql.Marshaler {
 	return ec._CustomFieldValue(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCustomFieldValue2ᚕgithubᚗcomᚋprofilehooksᚋprofilehooksᚋprofileᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []profile.CustomFieldValue) graphql.Marshaler {
+func (ec *executionContext) marshalNCustomFieldValue2ᚕgithubᚗcomᚋprofilehooksᚋprofilehooksᚋentᚋschemaᚋschematypeᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.CustomFieldValue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCustomFieldValue2githubᚗcomᚋprofilehooksᚋprofilehooksᚋprofileᚐCustomFieldValue(ctx, sel, v[i])
+		return ec.marshalNCustomFieldValue2githubᚗcomᚋprofilehooksᚋprofilehooksᚋentᚋschemaᚋschematypeᚐCustomFieldValue(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -120,6 +120,13 @@ type HTTPHeader struct {
 	Value string `json:"value"`
 }
 
+// CustomFieldValue is the value of one custom field on a user, in its
+// canonical text form.
+type CustomFieldValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
 // FieldType is the type of a profile field's value.
 type FieldType string
 
