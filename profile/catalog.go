@@ -39,7 +39,7 @@ type Field struct {
 	// Options are the allowed values of a SELECT field; nil otherwise.
 	Options []string
 
-	column string                   // the ent column of a built-in text field
+	column string                  // the ent column of a built-in text field
 	get    func(*ent.User) *string // its value on a user
 }
 

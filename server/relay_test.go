@@ -95,7 +95,7 @@ func TestNodeResolvesEveryType(t *testing.T) {
 
 	ids := map[string]string{
 		u.ID: "User", cf.CreateCustomProfileField.ID: "CustomProfileField",
-		wh.CreateProfileWebhook.ProfileWebhook.ID: "ProfileWebhook",
+		wh.CreateProfileWebhook.ProfileWebhook.ID:   "ProfileWebhook",
 		ep.CreateInboundEndpoint.InboundEndpoint.ID: "InboundEndpoint", ev.ID: "ProfileEvent",
 	}
 	var list []string

@@ -15,9 +15,9 @@ type Trigger string
 
 // The triggers an admin can pick on a profile webhook.
 const (
-	TriggerCreateUser              Trigger = "CREATE_USER"
-	TriggerUpdateUserProfile       Trigger = "UPDATE_USER_PROFILE"
-	TriggerActivateDeactivateUser  Trigger = "ACTIVATE_DEACTIVATE_USER"
+	TriggerCreateUser             Trigger = "CREATE_USER"
+	TriggerUpdateUserProfile      Trigger = "UPDATE_USER_PROFILE"
+	TriggerActivateDeactivateUser Trigger = "ACTIVATE_DEACTIVATE_USER"
 )
 
 // Triggers lists every Trigger in the order the console shows them.
