@@ -49,6 +49,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
+	// BlockPrivateTargets keeps the SSRF guard on; by default tests allow
+	// private targets so webhooks can reach receivers on 127.0.0.1.
+	BlockPrivateTargets bool
+	// RetrySchedule replaces the default retry schedule; nil means
+	// 0, 10ms, 20ms.
+	RetrySchedule []time.Duration
 }
 
 // New starts a server on a fresh SQLite database in t's temporary
@@ -66,8 +72,14 @@ func New(t testing.TB, opts Options) *Env {
 		DatabaseURL:     "unused",
 		SecretKeyFile:   filepath.Join(dir, "secret.key"),
 		PublicURL:       "https://hooks.example.test",
-		LogFormat:       "json",
-		ComplexityLimit: 5000,
+		LogFormat:           "json",
+		ComplexityLimit:     5000,
+		AllowPrivateTargets: !opts.BlockPrivateTargets,
+		RetrySchedule:       opts.RetrySchedule,
+		ShutdownTimeout:     5 * time.Second,
+	}
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = []time.Duration{0, 10 * time.Millisecond, 20 * time.Millisecond}
 	}
 	if !opts.DevMode {
 		cfg.AdminToken = AdminToken
@@ -84,8 +96,12 @@ func New(t testing.TB, opts Options) *Env {
 	srv, err := server.New(context.Background(), cfg, logger, server.Deps{DB: db, Now: opts.Now})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
+	ctx, stop := context.WithCancel(context.Background())
+	wait := srv.Start(ctx)
 	t.Cleanup(func() {
 		ts.Close()
+		stop()
+		wait()
 		_ = db.Close()
 	})
 	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client()}

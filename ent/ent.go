@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
@@ -78,6 +80,8 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			customprofilefield.Table: customprofilefield.ValidColumn,
+			delivery.Table:           delivery.ValidColumn,
+			deliveryattempt.Table:    deliveryattempt.ValidColumn,
 			inboundendpoint.Table:    inboundendpoint.ValidColumn,
 			profileevent.Table:       profileevent.ValidColumn,
 			profilewebhook.Table:     profilewebhook.ValidColumn,

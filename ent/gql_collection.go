@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
@@ -127,6 +129,344 @@ func newCustomProfileFieldPaginateArgs(rv map[string]any) *customprofilefieldPag
 	}
 	if v, ok := rv[whereField].(*CustomProfileFieldWhereInput); ok {
 		args.opts = append(args.opts, WithCustomProfileFieldFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DeliveryQuery) CollectFields(ctx context.Context, satisfies ...string) (*DeliveryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DeliveryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(delivery.Columns))
+		selectedFields = []string{delivery.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "webhook":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProfileWebhookClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, profilewebhookImplementors)...); err != nil {
+				return err
+			}
+			_q.withWebhook = query
+			if _, ok := fieldSeen[delivery.FieldWebhookID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldWebhookID)
+				fieldSeen[delivery.FieldWebhookID] = struct{}{}
+			}
+
+		case "event":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProfileEventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, profileeventImplementors)...); err != nil {
+				return err
+			}
+			_q.withEvent = query
+			if _, ok := fieldSeen[delivery.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldEventID)
+				fieldSeen[delivery.FieldEventID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[delivery.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldUserID)
+				fieldSeen[delivery.FieldUserID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[delivery.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldCreatedAt)
+				fieldSeen[delivery.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[delivery.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldUpdatedAt)
+				fieldSeen[delivery.FieldUpdatedAt] = struct{}{}
+			}
+		case "trigger":
+			if _, ok := fieldSeen[delivery.FieldTrigger]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldTrigger)
+				fieldSeen[delivery.FieldTrigger] = struct{}{}
+			}
+		case "eventType":
+			if _, ok := fieldSeen[delivery.FieldEventType]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldEventType)
+				fieldSeen[delivery.FieldEventType] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[delivery.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldStatus)
+				fieldSeen[delivery.FieldStatus] = struct{}{}
+			}
+		case "attemptCount":
+			if _, ok := fieldSeen[delivery.FieldAttemptCount]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldAttemptCount)
+				fieldSeen[delivery.FieldAttemptCount] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[delivery.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldNextAttemptAt)
+				fieldSeen[delivery.FieldNextAttemptAt] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[delivery.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldLastError)
+				fieldSeen[delivery.FieldLastError] = struct{}{}
+			}
+		case "test":
+			if _, ok := fieldSeen[delivery.FieldTest]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldTest)
+				fieldSeen[delivery.FieldTest] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[delivery.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldFinishedAt)
+				fieldSeen[delivery.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type deliveryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DeliveryPaginateOption
+}
+
+func newDeliveryPaginateArgs(rv map[string]any) *deliveryPaginateArgs {
+	args := &deliveryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DeliveryOrder{Field: &DeliveryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDeliveryOrder(order))
+			}
+		case *DeliveryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDeliveryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*DeliveryWhereInput); ok {
+		args.opts = append(args.opts, WithDeliveryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DeliveryAttemptQuery) CollectFields(ctx context.Context, satisfies ...string) (*DeliveryAttemptQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DeliveryAttemptQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(deliveryattempt.Columns))
+		selectedFields = []string{deliveryattempt.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "delivery":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeliveryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, deliveryImplementors)...); err != nil {
+				return err
+			}
+			_q.withDelivery = query
+			if _, ok := fieldSeen[deliveryattempt.FieldDeliveryID]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldDeliveryID)
+				fieldSeen[deliveryattempt.FieldDeliveryID] = struct{}{}
+			}
+		case "number":
+			if _, ok := fieldSeen[deliveryattempt.FieldNumber]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldNumber)
+				fieldSeen[deliveryattempt.FieldNumber] = struct{}{}
+			}
+		case "requestUrl":
+			if _, ok := fieldSeen[deliveryattempt.FieldRequestURL]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldRequestURL)
+				fieldSeen[deliveryattempt.FieldRequestURL] = struct{}{}
+			}
+		case "requestHeaders":
+			if _, ok := fieldSeen[deliveryattempt.FieldRequestHeaders]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldRequestHeaders)
+				fieldSeen[deliveryattempt.FieldRequestHeaders] = struct{}{}
+			}
+		case "requestBody":
+			if _, ok := fieldSeen[deliveryattempt.FieldRequestBody]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldRequestBody)
+				fieldSeen[deliveryattempt.FieldRequestBody] = struct{}{}
+			}
+		case "responseStatus":
+			if _, ok := fieldSeen[deliveryattempt.FieldResponseStatus]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldResponseStatus)
+				fieldSeen[deliveryattempt.FieldResponseStatus] = struct{}{}
+			}
+		case "responseHeaders":
+			if _, ok := fieldSeen[deliveryattempt.FieldResponseHeaders]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldResponseHeaders)
+				fieldSeen[deliveryattempt.FieldResponseHeaders] = struct{}{}
+			}
+		case "responseBody":
+			if _, ok := fieldSeen[deliveryattempt.FieldResponseBody]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldResponseBody)
+				fieldSeen[deliveryattempt.FieldResponseBody] = struct{}{}
+			}
+		case "responseBodyTruncated":
+			if _, ok := fieldSeen[deliveryattempt.FieldResponseBodyTruncated]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldResponseBodyTruncated)
+				fieldSeen[deliveryattempt.FieldResponseBodyTruncated] = struct{}{}
+			}
+		case "durationMs":
+			if _, ok := fieldSeen[deliveryattempt.FieldDurationMs]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldDurationMs)
+				fieldSeen[deliveryattempt.FieldDurationMs] = struct{}{}
+			}
+		case "errorClass":
+			if _, ok := fieldSeen[deliveryattempt.FieldErrorClass]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldErrorClass)
+				fieldSeen[deliveryattempt.FieldErrorClass] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[deliveryattempt.FieldError]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldError)
+				fieldSeen[deliveryattempt.FieldError] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[deliveryattempt.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, deliveryattempt.FieldCreatedAt)
+				fieldSeen[deliveryattempt.FieldCreatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type deliveryattemptPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DeliveryAttemptPaginateOption
+}
+
+func newDeliveryAttemptPaginateArgs(rv map[string]any) *deliveryattemptPaginateArgs {
+	args := &deliveryattemptPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DeliveryAttemptOrder{Field: &DeliveryAttemptOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDeliveryAttemptOrder(order))
+			}
+		case *DeliveryAttemptOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDeliveryAttemptOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*DeliveryAttemptWhereInput); ok {
+		args.opts = append(args.opts, WithDeliveryAttemptFilter(v.Filter))
 	}
 	return args
 }
@@ -316,6 +656,11 @@ func (_q *ProfileEventQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, profileevent.FieldSourceID)
 				fieldSeen[profileevent.FieldSourceID] = struct{}{}
 			}
+		case "test":
+			if _, ok := fieldSeen[profileevent.FieldTest]; !ok {
+				selectedFields = append(selectedFields, profileevent.FieldTest)
+				fieldSeen[profileevent.FieldTest] = struct{}{}
+			}
 		case "occurredAt":
 			if _, ok := fieldSeen[profileevent.FieldOccurredAt]; !ok {
 				selectedFields = append(selectedFields, profileevent.FieldOccurredAt)
@@ -405,6 +750,95 @@ func (_q *ProfileWebhookQuery) collectField(ctx context.Context, oneNode bool, o
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "deliveries":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeliveryClient{config: _q.config}).Query()
+			)
+			args := newDeliveryPaginateArgs(fieldArgs(ctx, new(DeliveryWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newDeliveryPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*ProfileWebhook) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"webhook_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(profilewebhook.DeliveriesColumn), ids...))
+						})
+						if err := query.GroupBy(profilewebhook.DeliveriesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*ProfileWebhook) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Deliveries)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, deliveryImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(profilewebhook.DeliveriesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDeliveries(alias, func(wq *DeliveryQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[profilewebhook.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, profilewebhook.FieldCreatedAt)
@@ -449,6 +883,31 @@ func (_q *ProfileWebhookQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[profilewebhook.FieldHeaders]; !ok {
 				selectedFields = append(selectedFields, profilewebhook.FieldHeaders)
 				fieldSeen[profilewebhook.FieldHeaders] = struct{}{}
+			}
+		case "previousSecretExpiresAt":
+			if _, ok := fieldSeen[profilewebhook.FieldPreviousSecretExpiresAt]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldPreviousSecretExpiresAt)
+				fieldSeen[profilewebhook.FieldPreviousSecretExpiresAt] = struct{}{}
+			}
+		case "maxAttempts":
+			if _, ok := fieldSeen[profilewebhook.FieldMaxAttempts]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldMaxAttempts)
+				fieldSeen[profilewebhook.FieldMaxAttempts] = struct{}{}
+			}
+		case "timeoutSeconds":
+			if _, ok := fieldSeen[profilewebhook.FieldTimeoutSeconds]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldTimeoutSeconds)
+				fieldSeen[profilewebhook.FieldTimeoutSeconds] = struct{}{}
+			}
+		case "failingSince":
+			if _, ok := fieldSeen[profilewebhook.FieldFailingSince]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldFailingSince)
+				fieldSeen[profilewebhook.FieldFailingSince] = struct{}{}
+			}
+		case "disabledReason":
+			if _, ok := fieldSeen[profilewebhook.FieldDisabledReason]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldDisabledReason)
+				fieldSeen[profilewebhook.FieldDisabledReason] = struct{}{}
 			}
 		case "id":
 		case "__typename":

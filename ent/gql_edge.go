@@ -8,12 +8,65 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *Delivery) Webhook(ctx context.Context) (*ProfileWebhook, error) {
+	result, err := _m.Edges.WebhookOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWebhook().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Delivery) Event(ctx context.Context) (*ProfileEvent, error) {
+	result, err := _m.Edges.EventOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvent().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Delivery) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *DeliveryAttempt) Delivery(ctx context.Context) (*Delivery, error) {
+	result, err := _m.Edges.DeliveryOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDelivery().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *ProfileEvent) User(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.UserOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryUser().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *ProfileWebhook) Deliveries(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *DeliveryOrder, where *DeliveryWhereInput,
+) (*DeliveryConnection, error) {
+	opts := []DeliveryPaginateOption{
+		WithDeliveryOrder(orderBy),
+		WithDeliveryFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedDeliveries(alias); err == nil || hasTotalCount {
+		pager, err := newDeliveryPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeliveryConnection{Edges: []*DeliveryEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeliveries().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *User) Events(

@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
@@ -25,6 +27,16 @@ var customprofilefieldImplementors = []string{"CustomProfileField", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*CustomProfileField) IsNode() {}
+
+var deliveryImplementors = []string{"Delivery", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Delivery) IsNode() {}
+
+var deliveryattemptImplementors = []string{"DeliveryAttempt", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DeliveryAttempt) IsNode() {}
 
 var inboundendpointImplementors = []string{"InboundEndpoint", "Node"}
 
@@ -109,6 +121,24 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(customprofilefield.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customprofilefieldImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case delivery.Table:
+		query := c.Delivery.Query().
+			Where(delivery.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deliveryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case deliveryattempt.Table:
+		query := c.DeliveryAttempt.Query().
+			Where(deliveryattempt.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deliveryattemptImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -226,6 +256,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.CustomProfileField.Query().
 			Where(customprofilefield.IDIn(ids...))
 		query, err := query.CollectFields(ctx, customprofilefieldImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case delivery.Table:
+		query := c.Delivery.Query().
+			Where(delivery.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deliveryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case deliveryattempt.Table:
+		query := c.DeliveryAttempt.Query().
+			Where(deliveryattempt.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deliveryattemptImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
@@ -339,6 +341,956 @@ func (i *CustomProfileFieldWhereInput) P() (predicate.CustomProfileField, error)
 		return predicates[0], nil
 	default:
 		return customprofilefield.And(predicates...), nil
+	}
+}
+
+// DeliveryWhereInput represents a where input for filtering Delivery queries.
+type DeliveryWhereInput struct {
+	Predicates []predicate.Delivery  `json:"-"`
+	Not        *DeliveryWhereInput   `json:"not,omitempty"`
+	Or         []*DeliveryWhereInput `json:"or,omitempty"`
+	And        []*DeliveryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "trigger" field predicates.
+	Trigger      *schematype.Trigger  `json:"trigger,omitempty"`
+	TriggerNEQ   *schematype.Trigger  `json:"triggerNEQ,omitempty"`
+	TriggerIn    []schematype.Trigger `json:"triggerIn,omitempty"`
+	TriggerNotIn []schematype.Trigger `json:"triggerNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *schematype.DeliveryStatus  `json:"status,omitempty"`
+	StatusNEQ   *schematype.DeliveryStatus  `json:"statusNEQ,omitempty"`
+	StatusIn    []schematype.DeliveryStatus `json:"statusIn,omitempty"`
+	StatusNotIn []schematype.DeliveryStatus `json:"statusNotIn,omitempty"`
+
+	// "attempt_count" field predicates.
+	AttemptCount      *int  `json:"attemptCount,omitempty"`
+	AttemptCountNEQ   *int  `json:"attemptCountNEQ,omitempty"`
+	AttemptCountIn    []int `json:"attemptCountIn,omitempty"`
+	AttemptCountNotIn []int `json:"attemptCountNotIn,omitempty"`
+	AttemptCountGT    *int  `json:"attemptCountGT,omitempty"`
+	AttemptCountGTE   *int  `json:"attemptCountGTE,omitempty"`
+	AttemptCountLT    *int  `json:"attemptCountLT,omitempty"`
+	AttemptCountLTE   *int  `json:"attemptCountLTE,omitempty"`
+
+	// "next_attempt_at" field predicates.
+	NextAttemptAt       *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ    *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn     []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn  []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT     *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE    *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT     *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE    *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+	NextAttemptAtIsNil  bool        `json:"nextAttemptAtIsNil,omitempty"`
+	NextAttemptAtNotNil bool        `json:"nextAttemptAtNotNil,omitempty"`
+
+	// "test" field predicates.
+	Test    *bool `json:"test,omitempty"`
+	TestNEQ *bool `json:"testNEQ,omitempty"`
+
+	// "webhook" edge predicates.
+	HasWebhook     *bool                       `json:"hasWebhook,omitempty"`
+	HasWebhookWith []*ProfileWebhookWhereInput `json:"hasWebhookWith,omitempty"`
+
+	// "event" edge predicates.
+	HasEvent     *bool                     `json:"hasEvent,omitempty"`
+	HasEventWith []*ProfileEventWhereInput `json:"hasEventWith,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "attempts" edge predicates.
+	HasAttempts     *bool                        `json:"hasAttempts,omitempty"`
+	HasAttemptsWith []*DeliveryAttemptWhereInput `json:"hasAttemptsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DeliveryWhereInput) AddPredicates(predicates ...predicate.Delivery) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DeliveryWhereInput filter on the DeliveryQuery builder.
+func (i *DeliveryWhereInput) Filter(q *DeliveryQuery) (*DeliveryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDeliveryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDeliveryWhereInput is returned in case the DeliveryWhereInput is empty.
+var ErrEmptyDeliveryWhereInput = errors.New("ent: empty predicate DeliveryWhereInput")
+
+// P returns a predicate for filtering deliveries.
+// An error is returned if the input is empty or invalid.
+func (i *DeliveryWhereInput) P() (predicate.Delivery, error) {
+	var predicates []predicate.Delivery
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, delivery.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Delivery, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, delivery.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Delivery, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, delivery.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, delivery.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, delivery.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, delivery.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, delivery.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, delivery.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, delivery.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, delivery.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, delivery.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, delivery.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, delivery.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, delivery.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, delivery.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, delivery.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, delivery.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, delivery.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, delivery.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, delivery.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, delivery.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, delivery.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, delivery.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, delivery.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, delivery.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, delivery.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, delivery.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, delivery.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, delivery.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Trigger != nil {
+		predicates = append(predicates, delivery.TriggerEQ(*i.Trigger))
+	}
+	if i.TriggerNEQ != nil {
+		predicates = append(predicates, delivery.TriggerNEQ(*i.TriggerNEQ))
+	}
+	if len(i.TriggerIn) > 0 {
+		predicates = append(predicates, delivery.TriggerIn(i.TriggerIn...))
+	}
+	if len(i.TriggerNotIn) > 0 {
+		predicates = append(predicates, delivery.TriggerNotIn(i.TriggerNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, delivery.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, delivery.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, delivery.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, delivery.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.AttemptCount != nil {
+		predicates = append(predicates, delivery.AttemptCountEQ(*i.AttemptCount))
+	}
+	if i.AttemptCountNEQ != nil {
+		predicates = append(predicates, delivery.AttemptCountNEQ(*i.AttemptCountNEQ))
+	}
+	if len(i.AttemptCountIn) > 0 {
+		predicates = append(predicates, delivery.AttemptCountIn(i.AttemptCountIn...))
+	}
+	if len(i.AttemptCountNotIn) > 0 {
+		predicates = append(predicates, delivery.AttemptCountNotIn(i.AttemptCountNotIn...))
+	}
+	if i.AttemptCountGT != nil {
+		predicates = append(predicates, delivery.AttemptCountGT(*i.AttemptCountGT))
+	}
+	if i.AttemptCountGTE != nil {
+		predicates = append(predicates, delivery.AttemptCountGTE(*i.AttemptCountGTE))
+	}
+	if i.AttemptCountLT != nil {
+		predicates = append(predicates, delivery.AttemptCountLT(*i.AttemptCountLT))
+	}
+	if i.AttemptCountLTE != nil {
+		predicates = append(predicates, delivery.AttemptCountLTE(*i.AttemptCountLTE))
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, delivery.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, delivery.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, delivery.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, delivery.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, delivery.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, delivery.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, delivery.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, delivery.NextAttemptAtLTE(*i.NextAttemptAtLTE))
+	}
+	if i.NextAttemptAtIsNil {
+		predicates = append(predicates, delivery.NextAttemptAtIsNil())
+	}
+	if i.NextAttemptAtNotNil {
+		predicates = append(predicates, delivery.NextAttemptAtNotNil())
+	}
+	if i.Test != nil {
+		predicates = append(predicates, delivery.TestEQ(*i.Test))
+	}
+	if i.TestNEQ != nil {
+		predicates = append(predicates, delivery.TestNEQ(*i.TestNEQ))
+	}
+
+	if i.HasWebhook != nil {
+		p := delivery.HasWebhook()
+		if !*i.HasWebhook {
+			p = delivery.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWebhookWith) > 0 {
+		with := make([]predicate.ProfileWebhook, 0, len(i.HasWebhookWith))
+		for _, w := range i.HasWebhookWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWebhookWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, delivery.HasWebhookWith(with...))
+	}
+	if i.HasEvent != nil {
+		p := delivery.HasEvent()
+		if !*i.HasEvent {
+			p = delivery.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEventWith) > 0 {
+		with := make([]predicate.ProfileEvent, 0, len(i.HasEventWith))
+		for _, w := range i.HasEventWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEventWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, delivery.HasEventWith(with...))
+	}
+	if i.HasUser != nil {
+		p := delivery.HasUser()
+		if !*i.HasUser {
+			p = delivery.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, delivery.HasUserWith(with...))
+	}
+	if i.HasAttempts != nil {
+		p := delivery.HasAttempts()
+		if !*i.HasAttempts {
+			p = delivery.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAttemptsWith) > 0 {
+		with := make([]predicate.DeliveryAttempt, 0, len(i.HasAttemptsWith))
+		for _, w := range i.HasAttemptsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAttemptsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, delivery.HasAttemptsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDeliveryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return delivery.And(predicates...), nil
+	}
+}
+
+// DeliveryAttemptWhereInput represents a where input for filtering DeliveryAttempt queries.
+type DeliveryAttemptWhereInput struct {
+	Predicates []predicate.DeliveryAttempt  `json:"-"`
+	Not        *DeliveryAttemptWhereInput   `json:"not,omitempty"`
+	Or         []*DeliveryAttemptWhereInput `json:"or,omitempty"`
+	And        []*DeliveryAttemptWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "number" field predicates.
+	Number      *int  `json:"number,omitempty"`
+	NumberNEQ   *int  `json:"numberNEQ,omitempty"`
+	NumberIn    []int `json:"numberIn,omitempty"`
+	NumberNotIn []int `json:"numberNotIn,omitempty"`
+	NumberGT    *int  `json:"numberGT,omitempty"`
+	NumberGTE   *int  `json:"numberGTE,omitempty"`
+	NumberLT    *int  `json:"numberLT,omitempty"`
+	NumberLTE   *int  `json:"numberLTE,omitempty"`
+
+	// "request_url" field predicates.
+	RequestURL             *string  `json:"requestURL,omitempty"`
+	RequestURLNEQ          *string  `json:"requestURLNEQ,omitempty"`
+	RequestURLIn           []string `json:"requestURLIn,omitempty"`
+	RequestURLNotIn        []string `json:"requestURLNotIn,omitempty"`
+	RequestURLGT           *string  `json:"requestURLGT,omitempty"`
+	RequestURLGTE          *string  `json:"requestURLGTE,omitempty"`
+	RequestURLLT           *string  `json:"requestURLLT,omitempty"`
+	RequestURLLTE          *string  `json:"requestURLLTE,omitempty"`
+	RequestURLContains     *string  `json:"requestURLContains,omitempty"`
+	RequestURLHasPrefix    *string  `json:"requestURLHasPrefix,omitempty"`
+	RequestURLHasSuffix    *string  `json:"requestURLHasSuffix,omitempty"`
+	RequestURLEqualFold    *string  `json:"requestURLEqualFold,omitempty"`
+	RequestURLContainsFold *string  `json:"requestURLContainsFold,omitempty"`
+
+	// "request_body" field predicates.
+	RequestBody             *string  `json:"requestBody,omitempty"`
+	RequestBodyNEQ          *string  `json:"requestBodyNEQ,omitempty"`
+	RequestBodyIn           []string `json:"requestBodyIn,omitempty"`
+	RequestBodyNotIn        []string `json:"requestBodyNotIn,omitempty"`
+	RequestBodyGT           *string  `json:"requestBodyGT,omitempty"`
+	RequestBodyGTE          *string  `json:"requestBodyGTE,omitempty"`
+	RequestBodyLT           *string  `json:"requestBodyLT,omitempty"`
+	RequestBodyLTE          *string  `json:"requestBodyLTE,omitempty"`
+	RequestBodyContains     *string  `json:"requestBodyContains,omitempty"`
+	RequestBodyHasPrefix    *string  `json:"requestBodyHasPrefix,omitempty"`
+	RequestBodyHasSuffix    *string  `json:"requestBodyHasSuffix,omitempty"`
+	RequestBodyEqualFold    *string  `json:"requestBodyEqualFold,omitempty"`
+	RequestBodyContainsFold *string  `json:"requestBodyContainsFold,omitempty"`
+
+	// "response_status" field predicates.
+	ResponseStatus       *int  `json:"responseStatus,omitempty"`
+	ResponseStatusNEQ    *int  `json:"responseStatusNEQ,omitempty"`
+	ResponseStatusIn     []int `json:"responseStatusIn,omitempty"`
+	ResponseStatusNotIn  []int `json:"responseStatusNotIn,omitempty"`
+	ResponseStatusGT     *int  `json:"responseStatusGT,omitempty"`
+	ResponseStatusGTE    *int  `json:"responseStatusGTE,omitempty"`
+	ResponseStatusLT     *int  `json:"responseStatusLT,omitempty"`
+	ResponseStatusLTE    *int  `json:"responseStatusLTE,omitempty"`
+	ResponseStatusIsNil  bool  `json:"responseStatusIsNil,omitempty"`
+	ResponseStatusNotNil bool  `json:"responseStatusNotNil,omitempty"`
+
+	// "response_body" field predicates.
+	ResponseBody             *string  `json:"responseBody,omitempty"`
+	ResponseBodyNEQ          *string  `json:"responseBodyNEQ,omitempty"`
+	ResponseBodyIn           []string `json:"responseBodyIn,omitempty"`
+	ResponseBodyNotIn        []string `json:"responseBodyNotIn,omitempty"`
+	ResponseBodyGT           *string  `json:"responseBodyGT,omitempty"`
+	ResponseBodyGTE          *string  `json:"responseBodyGTE,omitempty"`
+	ResponseBodyLT           *string  `json:"responseBodyLT,omitempty"`
+	ResponseBodyLTE          *string  `json:"responseBodyLTE,omitempty"`
+	ResponseBodyContains     *string  `json:"responseBodyContains,omitempty"`
+	ResponseBodyHasPrefix    *string  `json:"responseBodyHasPrefix,omitempty"`
+	ResponseBodyHasSuffix    *string  `json:"responseBodyHasSuffix,omitempty"`
+	ResponseBodyIsNil        bool     `json:"responseBodyIsNil,omitempty"`
+	ResponseBodyNotNil       bool     `json:"responseBodyNotNil,omitempty"`
+	ResponseBodyEqualFold    *string  `json:"responseBodyEqualFold,omitempty"`
+	ResponseBodyContainsFold *string  `json:"responseBodyContainsFold,omitempty"`
+
+	// "response_body_truncated" field predicates.
+	ResponseBodyTruncated    *bool `json:"responseBodyTruncated,omitempty"`
+	ResponseBodyTruncatedNEQ *bool `json:"responseBodyTruncatedNEQ,omitempty"`
+
+	// "duration_ms" field predicates.
+	DurationMs      *int64  `json:"durationMs,omitempty"`
+	DurationMsNEQ   *int64  `json:"durationMsNEQ,omitempty"`
+	DurationMsIn    []int64 `json:"durationMsIn,omitempty"`
+	DurationMsNotIn []int64 `json:"durationMsNotIn,omitempty"`
+	DurationMsGT    *int64  `json:"durationMsGT,omitempty"`
+	DurationMsGTE   *int64  `json:"durationMsGTE,omitempty"`
+	DurationMsLT    *int64  `json:"durationMsLT,omitempty"`
+	DurationMsLTE   *int64  `json:"durationMsLTE,omitempty"`
+
+	// "error_class" field predicates.
+	ErrorClass             *string  `json:"errorClass,omitempty"`
+	ErrorClassNEQ          *string  `json:"errorClassNEQ,omitempty"`
+	ErrorClassIn           []string `json:"errorClassIn,omitempty"`
+	ErrorClassNotIn        []string `json:"errorClassNotIn,omitempty"`
+	ErrorClassGT           *string  `json:"errorClassGT,omitempty"`
+	ErrorClassGTE          *string  `json:"errorClassGTE,omitempty"`
+	ErrorClassLT           *string  `json:"errorClassLT,omitempty"`
+	ErrorClassLTE          *string  `json:"errorClassLTE,omitempty"`
+	ErrorClassContains     *string  `json:"errorClassContains,omitempty"`
+	ErrorClassHasPrefix    *string  `json:"errorClassHasPrefix,omitempty"`
+	ErrorClassHasSuffix    *string  `json:"errorClassHasSuffix,omitempty"`
+	ErrorClassIsNil        bool     `json:"errorClassIsNil,omitempty"`
+	ErrorClassNotNil       bool     `json:"errorClassNotNil,omitempty"`
+	ErrorClassEqualFold    *string  `json:"errorClassEqualFold,omitempty"`
+	ErrorClassContainsFold *string  `json:"errorClassContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "delivery" edge predicates.
+	HasDelivery     *bool                 `json:"hasDelivery,omitempty"`
+	HasDeliveryWith []*DeliveryWhereInput `json:"hasDeliveryWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DeliveryAttemptWhereInput) AddPredicates(predicates ...predicate.DeliveryAttempt) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DeliveryAttemptWhereInput filter on the DeliveryAttemptQuery builder.
+func (i *DeliveryAttemptWhereInput) Filter(q *DeliveryAttemptQuery) (*DeliveryAttemptQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDeliveryAttemptWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDeliveryAttemptWhereInput is returned in case the DeliveryAttemptWhereInput is empty.
+var ErrEmptyDeliveryAttemptWhereInput = errors.New("ent: empty predicate DeliveryAttemptWhereInput")
+
+// P returns a predicate for filtering deliveryattempts.
+// An error is returned if the input is empty or invalid.
+func (i *DeliveryAttemptWhereInput) P() (predicate.DeliveryAttempt, error) {
+	var predicates []predicate.DeliveryAttempt
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, deliveryattempt.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.DeliveryAttempt, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, deliveryattempt.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.DeliveryAttempt, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, deliveryattempt.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, deliveryattempt.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, deliveryattempt.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, deliveryattempt.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, deliveryattempt.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, deliveryattempt.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, deliveryattempt.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, deliveryattempt.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, deliveryattempt.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, deliveryattempt.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.Number != nil {
+		predicates = append(predicates, deliveryattempt.NumberEQ(*i.Number))
+	}
+	if i.NumberNEQ != nil {
+		predicates = append(predicates, deliveryattempt.NumberNEQ(*i.NumberNEQ))
+	}
+	if len(i.NumberIn) > 0 {
+		predicates = append(predicates, deliveryattempt.NumberIn(i.NumberIn...))
+	}
+	if len(i.NumberNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.NumberNotIn(i.NumberNotIn...))
+	}
+	if i.NumberGT != nil {
+		predicates = append(predicates, deliveryattempt.NumberGT(*i.NumberGT))
+	}
+	if i.NumberGTE != nil {
+		predicates = append(predicates, deliveryattempt.NumberGTE(*i.NumberGTE))
+	}
+	if i.NumberLT != nil {
+		predicates = append(predicates, deliveryattempt.NumberLT(*i.NumberLT))
+	}
+	if i.NumberLTE != nil {
+		predicates = append(predicates, deliveryattempt.NumberLTE(*i.NumberLTE))
+	}
+	if i.RequestURL != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLEQ(*i.RequestURL))
+	}
+	if i.RequestURLNEQ != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLNEQ(*i.RequestURLNEQ))
+	}
+	if len(i.RequestURLIn) > 0 {
+		predicates = append(predicates, deliveryattempt.RequestURLIn(i.RequestURLIn...))
+	}
+	if len(i.RequestURLNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.RequestURLNotIn(i.RequestURLNotIn...))
+	}
+	if i.RequestURLGT != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLGT(*i.RequestURLGT))
+	}
+	if i.RequestURLGTE != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLGTE(*i.RequestURLGTE))
+	}
+	if i.RequestURLLT != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLLT(*i.RequestURLLT))
+	}
+	if i.RequestURLLTE != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLLTE(*i.RequestURLLTE))
+	}
+	if i.RequestURLContains != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLContains(*i.RequestURLContains))
+	}
+	if i.RequestURLHasPrefix != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLHasPrefix(*i.RequestURLHasPrefix))
+	}
+	if i.RequestURLHasSuffix != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLHasSuffix(*i.RequestURLHasSuffix))
+	}
+	if i.RequestURLEqualFold != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLEqualFold(*i.RequestURLEqualFold))
+	}
+	if i.RequestURLContainsFold != nil {
+		predicates = append(predicates, deliveryattempt.RequestURLContainsFold(*i.RequestURLContainsFold))
+	}
+	if i.RequestBody != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyEQ(*i.RequestBody))
+	}
+	if i.RequestBodyNEQ != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyNEQ(*i.RequestBodyNEQ))
+	}
+	if len(i.RequestBodyIn) > 0 {
+		predicates = append(predicates, deliveryattempt.RequestBodyIn(i.RequestBodyIn...))
+	}
+	if len(i.RequestBodyNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.RequestBodyNotIn(i.RequestBodyNotIn...))
+	}
+	if i.RequestBodyGT != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyGT(*i.RequestBodyGT))
+	}
+	if i.RequestBodyGTE != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyGTE(*i.RequestBodyGTE))
+	}
+	if i.RequestBodyLT != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyLT(*i.RequestBodyLT))
+	}
+	if i.RequestBodyLTE != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyLTE(*i.RequestBodyLTE))
+	}
+	if i.RequestBodyContains != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyContains(*i.RequestBodyContains))
+	}
+	if i.RequestBodyHasPrefix != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyHasPrefix(*i.RequestBodyHasPrefix))
+	}
+	if i.RequestBodyHasSuffix != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyHasSuffix(*i.RequestBodyHasSuffix))
+	}
+	if i.RequestBodyEqualFold != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyEqualFold(*i.RequestBodyEqualFold))
+	}
+	if i.RequestBodyContainsFold != nil {
+		predicates = append(predicates, deliveryattempt.RequestBodyContainsFold(*i.RequestBodyContainsFold))
+	}
+	if i.ResponseStatus != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusEQ(*i.ResponseStatus))
+	}
+	if i.ResponseStatusNEQ != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusNEQ(*i.ResponseStatusNEQ))
+	}
+	if len(i.ResponseStatusIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ResponseStatusIn(i.ResponseStatusIn...))
+	}
+	if len(i.ResponseStatusNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ResponseStatusNotIn(i.ResponseStatusNotIn...))
+	}
+	if i.ResponseStatusGT != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusGT(*i.ResponseStatusGT))
+	}
+	if i.ResponseStatusGTE != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusGTE(*i.ResponseStatusGTE))
+	}
+	if i.ResponseStatusLT != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusLT(*i.ResponseStatusLT))
+	}
+	if i.ResponseStatusLTE != nil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusLTE(*i.ResponseStatusLTE))
+	}
+	if i.ResponseStatusIsNil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusIsNil())
+	}
+	if i.ResponseStatusNotNil {
+		predicates = append(predicates, deliveryattempt.ResponseStatusNotNil())
+	}
+	if i.ResponseBody != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyEQ(*i.ResponseBody))
+	}
+	if i.ResponseBodyNEQ != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyNEQ(*i.ResponseBodyNEQ))
+	}
+	if len(i.ResponseBodyIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ResponseBodyIn(i.ResponseBodyIn...))
+	}
+	if len(i.ResponseBodyNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ResponseBodyNotIn(i.ResponseBodyNotIn...))
+	}
+	if i.ResponseBodyGT != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyGT(*i.ResponseBodyGT))
+	}
+	if i.ResponseBodyGTE != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyGTE(*i.ResponseBodyGTE))
+	}
+	if i.ResponseBodyLT != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyLT(*i.ResponseBodyLT))
+	}
+	if i.ResponseBodyLTE != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyLTE(*i.ResponseBodyLTE))
+	}
+	if i.ResponseBodyContains != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyContains(*i.ResponseBodyContains))
+	}
+	if i.ResponseBodyHasPrefix != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyHasPrefix(*i.ResponseBodyHasPrefix))
+	}
+	if i.ResponseBodyHasSuffix != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyHasSuffix(*i.ResponseBodyHasSuffix))
+	}
+	if i.ResponseBodyIsNil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyIsNil())
+	}
+	if i.ResponseBodyNotNil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyNotNil())
+	}
+	if i.ResponseBodyEqualFold != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyEqualFold(*i.ResponseBodyEqualFold))
+	}
+	if i.ResponseBodyContainsFold != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyContainsFold(*i.ResponseBodyContainsFold))
+	}
+	if i.ResponseBodyTruncated != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyTruncatedEQ(*i.ResponseBodyTruncated))
+	}
+	if i.ResponseBodyTruncatedNEQ != nil {
+		predicates = append(predicates, deliveryattempt.ResponseBodyTruncatedNEQ(*i.ResponseBodyTruncatedNEQ))
+	}
+	if i.DurationMs != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsEQ(*i.DurationMs))
+	}
+	if i.DurationMsNEQ != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsNEQ(*i.DurationMsNEQ))
+	}
+	if len(i.DurationMsIn) > 0 {
+		predicates = append(predicates, deliveryattempt.DurationMsIn(i.DurationMsIn...))
+	}
+	if len(i.DurationMsNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.DurationMsNotIn(i.DurationMsNotIn...))
+	}
+	if i.DurationMsGT != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsGT(*i.DurationMsGT))
+	}
+	if i.DurationMsGTE != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsGTE(*i.DurationMsGTE))
+	}
+	if i.DurationMsLT != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsLT(*i.DurationMsLT))
+	}
+	if i.DurationMsLTE != nil {
+		predicates = append(predicates, deliveryattempt.DurationMsLTE(*i.DurationMsLTE))
+	}
+	if i.ErrorClass != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassEQ(*i.ErrorClass))
+	}
+	if i.ErrorClassNEQ != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassNEQ(*i.ErrorClassNEQ))
+	}
+	if len(i.ErrorClassIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ErrorClassIn(i.ErrorClassIn...))
+	}
+	if len(i.ErrorClassNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.ErrorClassNotIn(i.ErrorClassNotIn...))
+	}
+	if i.ErrorClassGT != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassGT(*i.ErrorClassGT))
+	}
+	if i.ErrorClassGTE != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassGTE(*i.ErrorClassGTE))
+	}
+	if i.ErrorClassLT != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassLT(*i.ErrorClassLT))
+	}
+	if i.ErrorClassLTE != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassLTE(*i.ErrorClassLTE))
+	}
+	if i.ErrorClassContains != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassContains(*i.ErrorClassContains))
+	}
+	if i.ErrorClassHasPrefix != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassHasPrefix(*i.ErrorClassHasPrefix))
+	}
+	if i.ErrorClassHasSuffix != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassHasSuffix(*i.ErrorClassHasSuffix))
+	}
+	if i.ErrorClassIsNil {
+		predicates = append(predicates, deliveryattempt.ErrorClassIsNil())
+	}
+	if i.ErrorClassNotNil {
+		predicates = append(predicates, deliveryattempt.ErrorClassNotNil())
+	}
+	if i.ErrorClassEqualFold != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassEqualFold(*i.ErrorClassEqualFold))
+	}
+	if i.ErrorClassContainsFold != nil {
+		predicates = append(predicates, deliveryattempt.ErrorClassContainsFold(*i.ErrorClassContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, deliveryattempt.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, deliveryattempt.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, deliveryattempt.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+
+	if i.HasDelivery != nil {
+		p := deliveryattempt.HasDelivery()
+		if !*i.HasDelivery {
+			p = deliveryattempt.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeliveryWith) > 0 {
+		with := make([]predicate.Delivery, 0, len(i.HasDeliveryWith))
+		for _, w := range i.HasDeliveryWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeliveryWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deliveryattempt.HasDeliveryWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDeliveryAttemptWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return deliveryattempt.And(predicates...), nil
 	}
 }
 
@@ -742,6 +1694,10 @@ type ProfileEventWhereInput struct {
 	SourceIn    []schematype.ChangeSource `json:"sourceIn,omitempty"`
 	SourceNotIn []schematype.ChangeSource `json:"sourceNotIn,omitempty"`
 
+	// "test" field predicates.
+	Test    *bool `json:"test,omitempty"`
+	TestNEQ *bool `json:"testNEQ,omitempty"`
+
 	// "occurred_at" field predicates.
 	OccurredAt      *time.Time  `json:"occurredAt,omitempty"`
 	OccurredAtNEQ   *time.Time  `json:"occurredAtNEQ,omitempty"`
@@ -921,6 +1877,12 @@ func (i *ProfileEventWhereInput) P() (predicate.ProfileEvent, error) {
 	if len(i.SourceNotIn) > 0 {
 		predicates = append(predicates, profileevent.SourceNotIn(i.SourceNotIn...))
 	}
+	if i.Test != nil {
+		predicates = append(predicates, profileevent.TestEQ(*i.Test))
+	}
+	if i.TestNEQ != nil {
+		predicates = append(predicates, profileevent.TestNEQ(*i.TestNEQ))
+	}
 	if i.OccurredAt != nil {
 		predicates = append(predicates, profileevent.OccurredAtEQ(*i.OccurredAt))
 	}
@@ -1061,6 +2023,49 @@ type ProfileWebhookWhereInput struct {
 	SigningSecretHasSuffix    *string  `json:"signingSecretHasSuffix,omitempty"`
 	SigningSecretEqualFold    *string  `json:"signingSecretEqualFold,omitempty"`
 	SigningSecretContainsFold *string  `json:"signingSecretContainsFold,omitempty"`
+
+	// "previous_signing_secret" field predicates.
+	PreviousSigningSecret             *string  `json:"previousSigningSecret,omitempty"`
+	PreviousSigningSecretNEQ          *string  `json:"previousSigningSecretNEQ,omitempty"`
+	PreviousSigningSecretIn           []string `json:"previousSigningSecretIn,omitempty"`
+	PreviousSigningSecretNotIn        []string `json:"previousSigningSecretNotIn,omitempty"`
+	PreviousSigningSecretGT           *string  `json:"previousSigningSecretGT,omitempty"`
+	PreviousSigningSecretGTE          *string  `json:"previousSigningSecretGTE,omitempty"`
+	PreviousSigningSecretLT           *string  `json:"previousSigningSecretLT,omitempty"`
+	PreviousSigningSecretLTE          *string  `json:"previousSigningSecretLTE,omitempty"`
+	PreviousSigningSecretContains     *string  `json:"previousSigningSecretContains,omitempty"`
+	PreviousSigningSecretHasPrefix    *string  `json:"previousSigningSecretHasPrefix,omitempty"`
+	PreviousSigningSecretHasSuffix    *string  `json:"previousSigningSecretHasSuffix,omitempty"`
+	PreviousSigningSecretIsNil        bool     `json:"previousSigningSecretIsNil,omitempty"`
+	PreviousSigningSecretNotNil       bool     `json:"previousSigningSecretNotNil,omitempty"`
+	PreviousSigningSecretEqualFold    *string  `json:"previousSigningSecretEqualFold,omitempty"`
+	PreviousSigningSecretContainsFold *string  `json:"previousSigningSecretContainsFold,omitempty"`
+
+	// "max_attempts" field predicates.
+	MaxAttempts       *int  `json:"maxAttempts,omitempty"`
+	MaxAttemptsNEQ    *int  `json:"maxAttemptsNEQ,omitempty"`
+	MaxAttemptsIn     []int `json:"maxAttemptsIn,omitempty"`
+	MaxAttemptsNotIn  []int `json:"maxAttemptsNotIn,omitempty"`
+	MaxAttemptsGT     *int  `json:"maxAttemptsGT,omitempty"`
+	MaxAttemptsGTE    *int  `json:"maxAttemptsGTE,omitempty"`
+	MaxAttemptsLT     *int  `json:"maxAttemptsLT,omitempty"`
+	MaxAttemptsLTE    *int  `json:"maxAttemptsLTE,omitempty"`
+	MaxAttemptsIsNil  bool  `json:"maxAttemptsIsNil,omitempty"`
+	MaxAttemptsNotNil bool  `json:"maxAttemptsNotNil,omitempty"`
+
+	// "timeout_seconds" field predicates.
+	TimeoutSeconds      *int  `json:"timeoutSeconds,omitempty"`
+	TimeoutSecondsNEQ   *int  `json:"timeoutSecondsNEQ,omitempty"`
+	TimeoutSecondsIn    []int `json:"timeoutSecondsIn,omitempty"`
+	TimeoutSecondsNotIn []int `json:"timeoutSecondsNotIn,omitempty"`
+	TimeoutSecondsGT    *int  `json:"timeoutSecondsGT,omitempty"`
+	TimeoutSecondsGTE   *int  `json:"timeoutSecondsGTE,omitempty"`
+	TimeoutSecondsLT    *int  `json:"timeoutSecondsLT,omitempty"`
+	TimeoutSecondsLTE   *int  `json:"timeoutSecondsLTE,omitempty"`
+
+	// "deliveries" edge predicates.
+	HasDeliveries     *bool                 `json:"hasDeliveries,omitempty"`
+	HasDeliveriesWith []*DeliveryWhereInput `json:"hasDeliveriesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1335,7 +2340,124 @@ func (i *ProfileWebhookWhereInput) P() (predicate.ProfileWebhook, error) {
 	if i.SigningSecretContainsFold != nil {
 		predicates = append(predicates, profilewebhook.SigningSecretContainsFold(*i.SigningSecretContainsFold))
 	}
+	if i.PreviousSigningSecret != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretEQ(*i.PreviousSigningSecret))
+	}
+	if i.PreviousSigningSecretNEQ != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretNEQ(*i.PreviousSigningSecretNEQ))
+	}
+	if len(i.PreviousSigningSecretIn) > 0 {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretIn(i.PreviousSigningSecretIn...))
+	}
+	if len(i.PreviousSigningSecretNotIn) > 0 {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretNotIn(i.PreviousSigningSecretNotIn...))
+	}
+	if i.PreviousSigningSecretGT != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretGT(*i.PreviousSigningSecretGT))
+	}
+	if i.PreviousSigningSecretGTE != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretGTE(*i.PreviousSigningSecretGTE))
+	}
+	if i.PreviousSigningSecretLT != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretLT(*i.PreviousSigningSecretLT))
+	}
+	if i.PreviousSigningSecretLTE != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretLTE(*i.PreviousSigningSecretLTE))
+	}
+	if i.PreviousSigningSecretContains != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretContains(*i.PreviousSigningSecretContains))
+	}
+	if i.PreviousSigningSecretHasPrefix != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretHasPrefix(*i.PreviousSigningSecretHasPrefix))
+	}
+	if i.PreviousSigningSecretHasSuffix != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretHasSuffix(*i.PreviousSigningSecretHasSuffix))
+	}
+	if i.PreviousSigningSecretIsNil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretIsNil())
+	}
+	if i.PreviousSigningSecretNotNil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretNotNil())
+	}
+	if i.PreviousSigningSecretEqualFold != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretEqualFold(*i.PreviousSigningSecretEqualFold))
+	}
+	if i.PreviousSigningSecretContainsFold != nil {
+		predicates = append(predicates, profilewebhook.PreviousSigningSecretContainsFold(*i.PreviousSigningSecretContainsFold))
+	}
+	if i.MaxAttempts != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsEQ(*i.MaxAttempts))
+	}
+	if i.MaxAttemptsNEQ != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsNEQ(*i.MaxAttemptsNEQ))
+	}
+	if len(i.MaxAttemptsIn) > 0 {
+		predicates = append(predicates, profilewebhook.MaxAttemptsIn(i.MaxAttemptsIn...))
+	}
+	if len(i.MaxAttemptsNotIn) > 0 {
+		predicates = append(predicates, profilewebhook.MaxAttemptsNotIn(i.MaxAttemptsNotIn...))
+	}
+	if i.MaxAttemptsGT != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsGT(*i.MaxAttemptsGT))
+	}
+	if i.MaxAttemptsGTE != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsGTE(*i.MaxAttemptsGTE))
+	}
+	if i.MaxAttemptsLT != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsLT(*i.MaxAttemptsLT))
+	}
+	if i.MaxAttemptsLTE != nil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsLTE(*i.MaxAttemptsLTE))
+	}
+	if i.MaxAttemptsIsNil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsIsNil())
+	}
+	if i.MaxAttemptsNotNil {
+		predicates = append(predicates, profilewebhook.MaxAttemptsNotNil())
+	}
+	if i.TimeoutSeconds != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsEQ(*i.TimeoutSeconds))
+	}
+	if i.TimeoutSecondsNEQ != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsNEQ(*i.TimeoutSecondsNEQ))
+	}
+	if len(i.TimeoutSecondsIn) > 0 {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsIn(i.TimeoutSecondsIn...))
+	}
+	if len(i.TimeoutSecondsNotIn) > 0 {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsNotIn(i.TimeoutSecondsNotIn...))
+	}
+	if i.TimeoutSecondsGT != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsGT(*i.TimeoutSecondsGT))
+	}
+	if i.TimeoutSecondsGTE != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsGTE(*i.TimeoutSecondsGTE))
+	}
+	if i.TimeoutSecondsLT != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsLT(*i.TimeoutSecondsLT))
+	}
+	if i.TimeoutSecondsLTE != nil {
+		predicates = append(predicates, profilewebhook.TimeoutSecondsLTE(*i.TimeoutSecondsLTE))
+	}
 
+	if i.HasDeliveries != nil {
+		p := profilewebhook.HasDeliveries()
+		if !*i.HasDeliveries {
+			p = profilewebhook.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeliveriesWith) > 0 {
+		with := make([]predicate.Delivery, 0, len(i.HasDeliveriesWith))
+		for _, w := range i.HasDeliveriesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeliveriesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, profilewebhook.HasDeliveriesWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyProfileWebhookWhereInput

@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
@@ -30,6 +32,8 @@ const (
 
 	// Node types.
 	TypeCustomProfileField = "CustomProfileField"
+	TypeDelivery           = "Delivery"
+	TypeDeliveryAttempt    = "DeliveryAttempt"
 	TypeInboundEndpoint    = "InboundEndpoint"
 	TypeProfileEvent       = "ProfileEvent"
 	TypeProfileWebhook     = "ProfileWebhook"
@@ -675,6 +679,2955 @@ func (m *CustomProfileFieldMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *CustomProfileFieldMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown CustomProfileField edge %s", name)
+}
+
+// DeliveryMutation represents an operation that mutates the Delivery nodes in the graph.
+type DeliveryMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	created_at       *time.Time
+	updated_at       *time.Time
+	sequence         *int64
+	addsequence      *int64
+	trigger          *schematype.Trigger
+	event_type       *schematype.EventType
+	status           *schematype.DeliveryStatus
+	attempt_count    *int
+	addattempt_count *int
+	retry_base       *int
+	addretry_base    *int
+	next_attempt_at  *time.Time
+	last_error       *string
+	body             *[]byte
+	test             *bool
+	lease_owner      *string
+	lease_expires_at *time.Time
+	finished_at      *time.Time
+	clearedFields    map[string]struct{}
+	webhook          *string
+	clearedwebhook   bool
+	event            *string
+	clearedevent     bool
+	user             *string
+	cleareduser      bool
+	attempts         map[string]struct{}
+	removedattempts  map[string]struct{}
+	clearedattempts  bool
+	done             bool
+	oldValue         func(context.Context) (*Delivery, error)
+	predicates       []predicate.Delivery
+}
+
+var _ ent.Mutation = (*DeliveryMutation)(nil)
+
+// deliveryOption allows management of the mutation configuration using functional options.
+type deliveryOption func(*DeliveryMutation)
+
+// newDeliveryMutation creates new mutation for the Delivery entity.
+func newDeliveryMutation(c config, op Op, opts ...deliveryOption) *DeliveryMutation {
+	m := &DeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeliveryID sets the ID field of the mutation.
+func withDeliveryID(id string) deliveryOption {
+	return func(m *DeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Delivery
+		)
+		m.oldValue = func(ctx context.Context) (*Delivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Delivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDelivery sets the old Delivery of the mutation.
+func withDelivery(node *Delivery) deliveryOption {
+	return func(m *DeliveryMutation) {
+		m.oldValue = func(context.Context) (*Delivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Delivery entities.
+func (m *DeliveryMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeliveryMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeliveryMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Delivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeliveryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeliveryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeliveryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeliveryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeliveryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeliveryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetWebhookID sets the "webhook_id" field.
+func (m *DeliveryMutation) SetWebhookID(s string) {
+	m.webhook = &s
+}
+
+// WebhookID returns the value of the "webhook_id" field in the mutation.
+func (m *DeliveryMutation) WebhookID() (r string, exists bool) {
+	v := m.webhook
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWebhookID returns the old "webhook_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldWebhookID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWebhookID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWebhookID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWebhookID: %w", err)
+	}
+	return oldValue.WebhookID, nil
+}
+
+// ResetWebhookID resets all changes to the "webhook_id" field.
+func (m *DeliveryMutation) ResetWebhookID() {
+	m.webhook = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *DeliveryMutation) SetEventID(s string) {
+	m.event = &s
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *DeliveryMutation) EventID() (r string, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *DeliveryMutation) ResetEventID() {
+	m.event = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DeliveryMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DeliveryMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DeliveryMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetSequence sets the "sequence" field.
+func (m *DeliveryMutation) SetSequence(i int64) {
+	m.sequence = &i
+	m.addsequence = nil
+}
+
+// Sequence returns the value of the "sequence" field in the mutation.
+func (m *DeliveryMutation) Sequence() (r int64, exists bool) {
+	v := m.sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSequence returns the old "sequence" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldSequence(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSequence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSequence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSequence: %w", err)
+	}
+	return oldValue.Sequence, nil
+}
+
+// AddSequence adds i to the "sequence" field.
+func (m *DeliveryMutation) AddSequence(i int64) {
+	if m.addsequence != nil {
+		*m.addsequence += i
+	} else {
+		m.addsequence = &i
+	}
+}
+
+// AddedSequence returns the value that was added to the "sequence" field in this mutation.
+func (m *DeliveryMutation) AddedSequence() (r int64, exists bool) {
+	v := m.addsequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSequence resets all changes to the "sequence" field.
+func (m *DeliveryMutation) ResetSequence() {
+	m.sequence = nil
+	m.addsequence = nil
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *DeliveryMutation) SetTrigger(s schematype.Trigger) {
+	m.trigger = &s
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *DeliveryMutation) Trigger() (r schematype.Trigger, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldTrigger(ctx context.Context) (v schematype.Trigger, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *DeliveryMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// SetEventType sets the "event_type" field.
+func (m *DeliveryMutation) SetEventType(st schematype.EventType) {
+	m.event_type = &st
+}
+
+// EventType returns the value of the "event_type" field in the mutation.
+func (m *DeliveryMutation) EventType() (r schematype.EventType, exists bool) {
+	v := m.event_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventType returns the old "event_type" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldEventType(ctx context.Context) (v schematype.EventType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventType: %w", err)
+	}
+	return oldValue.EventType, nil
+}
+
+// ResetEventType resets all changes to the "event_type" field.
+func (m *DeliveryMutation) ResetEventType() {
+	m.event_type = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DeliveryMutation) SetStatus(ss schematype.DeliveryStatus) {
+	m.status = &ss
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DeliveryMutation) Status() (r schematype.DeliveryStatus, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldStatus(ctx context.Context) (v schematype.DeliveryStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DeliveryMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (m *DeliveryMutation) SetAttemptCount(i int) {
+	m.attempt_count = &i
+	m.addattempt_count = nil
+}
+
+// AttemptCount returns the value of the "attempt_count" field in the mutation.
+func (m *DeliveryMutation) AttemptCount() (r int, exists bool) {
+	v := m.attempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttemptCount returns the old "attempt_count" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldAttemptCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttemptCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttemptCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttemptCount: %w", err)
+	}
+	return oldValue.AttemptCount, nil
+}
+
+// AddAttemptCount adds i to the "attempt_count" field.
+func (m *DeliveryMutation) AddAttemptCount(i int) {
+	if m.addattempt_count != nil {
+		*m.addattempt_count += i
+	} else {
+		m.addattempt_count = &i
+	}
+}
+
+// AddedAttemptCount returns the value that was added to the "attempt_count" field in this mutation.
+func (m *DeliveryMutation) AddedAttemptCount() (r int, exists bool) {
+	v := m.addattempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttemptCount resets all changes to the "attempt_count" field.
+func (m *DeliveryMutation) ResetAttemptCount() {
+	m.attempt_count = nil
+	m.addattempt_count = nil
+}
+
+// SetRetryBase sets the "retry_base" field.
+func (m *DeliveryMutation) SetRetryBase(i int) {
+	m.retry_base = &i
+	m.addretry_base = nil
+}
+
+// RetryBase returns the value of the "retry_base" field in the mutation.
+func (m *DeliveryMutation) RetryBase() (r int, exists bool) {
+	v := m.retry_base
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetryBase returns the old "retry_base" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldRetryBase(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetryBase is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetryBase requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetryBase: %w", err)
+	}
+	return oldValue.RetryBase, nil
+}
+
+// AddRetryBase adds i to the "retry_base" field.
+func (m *DeliveryMutation) AddRetryBase(i int) {
+	if m.addretry_base != nil {
+		*m.addretry_base += i
+	} else {
+		m.addretry_base = &i
+	}
+}
+
+// AddedRetryBase returns the value that was added to the "retry_base" field in this mutation.
+func (m *DeliveryMutation) AddedRetryBase() (r int, exists bool) {
+	v := m.addretry_base
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRetryBase resets all changes to the "retry_base" field.
+func (m *DeliveryMutation) ResetRetryBase() {
+	m.retry_base = nil
+	m.addretry_base = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *DeliveryMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *DeliveryMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *DeliveryMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[delivery.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *DeliveryMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *DeliveryMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, delivery.FieldNextAttemptAt)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *DeliveryMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *DeliveryMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *DeliveryMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[delivery.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *DeliveryMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *DeliveryMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, delivery.FieldLastError)
+}
+
+// SetBody sets the "body" field.
+func (m *DeliveryMutation) SetBody(b []byte) {
+	m.body = &b
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *DeliveryMutation) Body() (r []byte, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldBody(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *DeliveryMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetTest sets the "test" field.
+func (m *DeliveryMutation) SetTest(b bool) {
+	m.test = &b
+}
+
+// Test returns the value of the "test" field in the mutation.
+func (m *DeliveryMutation) Test() (r bool, exists bool) {
+	v := m.test
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTest returns the old "test" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldTest(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTest: %w", err)
+	}
+	return oldValue.Test, nil
+}
+
+// ResetTest resets all changes to the "test" field.
+func (m *DeliveryMutation) ResetTest() {
+	m.test = nil
+}
+
+// SetLeaseOwner sets the "lease_owner" field.
+func (m *DeliveryMutation) SetLeaseOwner(s string) {
+	m.lease_owner = &s
+}
+
+// LeaseOwner returns the value of the "lease_owner" field in the mutation.
+func (m *DeliveryMutation) LeaseOwner() (r string, exists bool) {
+	v := m.lease_owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseOwner returns the old "lease_owner" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldLeaseOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseOwner: %w", err)
+	}
+	return oldValue.LeaseOwner, nil
+}
+
+// ClearLeaseOwner clears the value of the "lease_owner" field.
+func (m *DeliveryMutation) ClearLeaseOwner() {
+	m.lease_owner = nil
+	m.clearedFields[delivery.FieldLeaseOwner] = struct{}{}
+}
+
+// LeaseOwnerCleared returns if the "lease_owner" field was cleared in this mutation.
+func (m *DeliveryMutation) LeaseOwnerCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldLeaseOwner]
+	return ok
+}
+
+// ResetLeaseOwner resets all changes to the "lease_owner" field.
+func (m *DeliveryMutation) ResetLeaseOwner() {
+	m.lease_owner = nil
+	delete(m.clearedFields, delivery.FieldLeaseOwner)
+}
+
+// SetLeaseExpiresAt sets the "lease_expires_at" field.
+func (m *DeliveryMutation) SetLeaseExpiresAt(t time.Time) {
+	m.lease_expires_at = &t
+}
+
+// LeaseExpiresAt returns the value of the "lease_expires_at" field in the mutation.
+func (m *DeliveryMutation) LeaseExpiresAt() (r time.Time, exists bool) {
+	v := m.lease_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseExpiresAt returns the old "lease_expires_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldLeaseExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseExpiresAt: %w", err)
+	}
+	return oldValue.LeaseExpiresAt, nil
+}
+
+// ClearLeaseExpiresAt clears the value of the "lease_expires_at" field.
+func (m *DeliveryMutation) ClearLeaseExpiresAt() {
+	m.lease_expires_at = nil
+	m.clearedFields[delivery.FieldLeaseExpiresAt] = struct{}{}
+}
+
+// LeaseExpiresAtCleared returns if the "lease_expires_at" field was cleared in this mutation.
+func (m *DeliveryMutation) LeaseExpiresAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldLeaseExpiresAt]
+	return ok
+}
+
+// ResetLeaseExpiresAt resets all changes to the "lease_expires_at" field.
+func (m *DeliveryMutation) ResetLeaseExpiresAt() {
+	m.lease_expires_at = nil
+	delete(m.clearedFields, delivery.FieldLeaseExpiresAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *DeliveryMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *DeliveryMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *DeliveryMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[delivery.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *DeliveryMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *DeliveryMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, delivery.FieldFinishedAt)
+}
+
+// ClearWebhook clears the "webhook" edge to the ProfileWebhook entity.
+func (m *DeliveryMutation) ClearWebhook() {
+	m.clearedwebhook = true
+	m.clearedFields[delivery.FieldWebhookID] = struct{}{}
+}
+
+// WebhookCleared reports if the "webhook" edge to the ProfileWebhook entity was cleared.
+func (m *DeliveryMutation) WebhookCleared() bool {
+	return m.clearedwebhook
+}
+
+// WebhookIDs returns the "webhook" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WebhookID instead. It exists only for internal usage by the builders.
+func (m *DeliveryMutation) WebhookIDs() (ids []string) {
+	if id := m.webhook; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWebhook resets all changes to the "webhook" edge.
+func (m *DeliveryMutation) ResetWebhook() {
+	m.webhook = nil
+	m.clearedwebhook = false
+}
+
+// ClearEvent clears the "event" edge to the ProfileEvent entity.
+func (m *DeliveryMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[delivery.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the ProfileEvent entity was cleared.
+func (m *DeliveryMutation) EventCleared() bool {
+	return m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *DeliveryMutation) EventIDs() (ids []string) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *DeliveryMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *DeliveryMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[delivery.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *DeliveryMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *DeliveryMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *DeliveryMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// AddAttemptIDs adds the "attempts" edge to the DeliveryAttempt entity by ids.
+func (m *DeliveryMutation) AddAttemptIDs(ids ...string) {
+	if m.attempts == nil {
+		m.attempts = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.attempts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttempts clears the "attempts" edge to the DeliveryAttempt entity.
+func (m *DeliveryMutation) ClearAttempts() {
+	m.clearedattempts = true
+}
+
+// AttemptsCleared reports if the "attempts" edge to the DeliveryAttempt entity was cleared.
+func (m *DeliveryMutation) AttemptsCleared() bool {
+	return m.clearedattempts
+}
+
+// RemoveAttemptIDs removes the "attempts" edge to the DeliveryAttempt entity by IDs.
+func (m *DeliveryMutation) RemoveAttemptIDs(ids ...string) {
+	if m.removedattempts == nil {
+		m.removedattempts = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.attempts, ids[i])
+		m.removedattempts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttempts returns the removed IDs of the "attempts" edge to the DeliveryAttempt entity.
+func (m *DeliveryMutation) RemovedAttemptsIDs() (ids []string) {
+	for id := range m.removedattempts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttemptsIDs returns the "attempts" edge IDs in the mutation.
+func (m *DeliveryMutation) AttemptsIDs() (ids []string) {
+	for id := range m.attempts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttempts resets all changes to the "attempts" edge.
+func (m *DeliveryMutation) ResetAttempts() {
+	m.attempts = nil
+	m.clearedattempts = false
+	m.removedattempts = nil
+}
+
+// Where appends a list predicates to the DeliveryMutation builder.
+func (m *DeliveryMutation) Where(ps ...predicate.Delivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Delivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Delivery).
+func (m *DeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.created_at != nil {
+		fields = append(fields, delivery.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, delivery.FieldUpdatedAt)
+	}
+	if m.webhook != nil {
+		fields = append(fields, delivery.FieldWebhookID)
+	}
+	if m.event != nil {
+		fields = append(fields, delivery.FieldEventID)
+	}
+	if m.user != nil {
+		fields = append(fields, delivery.FieldUserID)
+	}
+	if m.sequence != nil {
+		fields = append(fields, delivery.FieldSequence)
+	}
+	if m.trigger != nil {
+		fields = append(fields, delivery.FieldTrigger)
+	}
+	if m.event_type != nil {
+		fields = append(fields, delivery.FieldEventType)
+	}
+	if m.status != nil {
+		fields = append(fields, delivery.FieldStatus)
+	}
+	if m.attempt_count != nil {
+		fields = append(fields, delivery.FieldAttemptCount)
+	}
+	if m.retry_base != nil {
+		fields = append(fields, delivery.FieldRetryBase)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, delivery.FieldNextAttemptAt)
+	}
+	if m.last_error != nil {
+		fields = append(fields, delivery.FieldLastError)
+	}
+	if m.body != nil {
+		fields = append(fields, delivery.FieldBody)
+	}
+	if m.test != nil {
+		fields = append(fields, delivery.FieldTest)
+	}
+	if m.lease_owner != nil {
+		fields = append(fields, delivery.FieldLeaseOwner)
+	}
+	if m.lease_expires_at != nil {
+		fields = append(fields, delivery.FieldLeaseExpiresAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, delivery.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldCreatedAt:
+		return m.CreatedAt()
+	case delivery.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case delivery.FieldWebhookID:
+		return m.WebhookID()
+	case delivery.FieldEventID:
+		return m.EventID()
+	case delivery.FieldUserID:
+		return m.UserID()
+	case delivery.FieldSequence:
+		return m.Sequence()
+	case delivery.FieldTrigger:
+		return m.Trigger()
+	case delivery.FieldEventType:
+		return m.EventType()
+	case delivery.FieldStatus:
+		return m.Status()
+	case delivery.FieldAttemptCount:
+		return m.AttemptCount()
+	case delivery.FieldRetryBase:
+		return m.RetryBase()
+	case delivery.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case delivery.FieldLastError:
+		return m.LastError()
+	case delivery.FieldBody:
+		return m.Body()
+	case delivery.FieldTest:
+		return m.Test()
+	case delivery.FieldLeaseOwner:
+		return m.LeaseOwner()
+	case delivery.FieldLeaseExpiresAt:
+		return m.LeaseExpiresAt()
+	case delivery.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case delivery.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case delivery.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case delivery.FieldWebhookID:
+		return m.OldWebhookID(ctx)
+	case delivery.FieldEventID:
+		return m.OldEventID(ctx)
+	case delivery.FieldUserID:
+		return m.OldUserID(ctx)
+	case delivery.FieldSequence:
+		return m.OldSequence(ctx)
+	case delivery.FieldTrigger:
+		return m.OldTrigger(ctx)
+	case delivery.FieldEventType:
+		return m.OldEventType(ctx)
+	case delivery.FieldStatus:
+		return m.OldStatus(ctx)
+	case delivery.FieldAttemptCount:
+		return m.OldAttemptCount(ctx)
+	case delivery.FieldRetryBase:
+		return m.OldRetryBase(ctx)
+	case delivery.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case delivery.FieldLastError:
+		return m.OldLastError(ctx)
+	case delivery.FieldBody:
+		return m.OldBody(ctx)
+	case delivery.FieldTest:
+		return m.OldTest(ctx)
+	case delivery.FieldLeaseOwner:
+		return m.OldLeaseOwner(ctx)
+	case delivery.FieldLeaseExpiresAt:
+		return m.OldLeaseExpiresAt(ctx)
+	case delivery.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case delivery.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case delivery.FieldWebhookID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWebhookID(v)
+		return nil
+	case delivery.FieldEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case delivery.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case delivery.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSequence(v)
+		return nil
+	case delivery.FieldTrigger:
+		v, ok := value.(schematype.Trigger)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	case delivery.FieldEventType:
+		v, ok := value.(schematype.EventType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventType(v)
+		return nil
+	case delivery.FieldStatus:
+		v, ok := value.(schematype.DeliveryStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case delivery.FieldAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttemptCount(v)
+		return nil
+	case delivery.FieldRetryBase:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetryBase(v)
+		return nil
+	case delivery.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case delivery.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case delivery.FieldBody:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case delivery.FieldTest:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTest(v)
+		return nil
+	case delivery.FieldLeaseOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseOwner(v)
+		return nil
+	case delivery.FieldLeaseExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseExpiresAt(v)
+		return nil
+	case delivery.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addsequence != nil {
+		fields = append(fields, delivery.FieldSequence)
+	}
+	if m.addattempt_count != nil {
+		fields = append(fields, delivery.FieldAttemptCount)
+	}
+	if m.addretry_base != nil {
+		fields = append(fields, delivery.FieldRetryBase)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldSequence:
+		return m.AddedSequence()
+	case delivery.FieldAttemptCount:
+		return m.AddedAttemptCount()
+	case delivery.FieldRetryBase:
+		return m.AddedRetryBase()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSequence(v)
+		return nil
+	case delivery.FieldAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttemptCount(v)
+		return nil
+	case delivery.FieldRetryBase:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRetryBase(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(delivery.FieldNextAttemptAt) {
+		fields = append(fields, delivery.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(delivery.FieldLastError) {
+		fields = append(fields, delivery.FieldLastError)
+	}
+	if m.FieldCleared(delivery.FieldLeaseOwner) {
+		fields = append(fields, delivery.FieldLeaseOwner)
+	}
+	if m.FieldCleared(delivery.FieldLeaseExpiresAt) {
+		fields = append(fields, delivery.FieldLeaseExpiresAt)
+	}
+	if m.FieldCleared(delivery.FieldFinishedAt) {
+		fields = append(fields, delivery.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeliveryMutation) ClearField(name string) error {
+	switch name {
+	case delivery.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case delivery.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case delivery.FieldLeaseOwner:
+		m.ClearLeaseOwner()
+		return nil
+	case delivery.FieldLeaseExpiresAt:
+		m.ClearLeaseExpiresAt()
+		return nil
+	case delivery.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeliveryMutation) ResetField(name string) error {
+	switch name {
+	case delivery.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case delivery.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case delivery.FieldWebhookID:
+		m.ResetWebhookID()
+		return nil
+	case delivery.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case delivery.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case delivery.FieldSequence:
+		m.ResetSequence()
+		return nil
+	case delivery.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	case delivery.FieldEventType:
+		m.ResetEventType()
+		return nil
+	case delivery.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case delivery.FieldAttemptCount:
+		m.ResetAttemptCount()
+		return nil
+	case delivery.FieldRetryBase:
+		m.ResetRetryBase()
+		return nil
+	case delivery.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case delivery.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case delivery.FieldBody:
+		m.ResetBody()
+		return nil
+	case delivery.FieldTest:
+		m.ResetTest()
+		return nil
+	case delivery.FieldLeaseOwner:
+		m.ResetLeaseOwner()
+		return nil
+	case delivery.FieldLeaseExpiresAt:
+		m.ResetLeaseExpiresAt()
+		return nil
+	case delivery.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.webhook != nil {
+		edges = append(edges, delivery.EdgeWebhook)
+	}
+	if m.event != nil {
+		edges = append(edges, delivery.EdgeEvent)
+	}
+	if m.user != nil {
+		edges = append(edges, delivery.EdgeUser)
+	}
+	if m.attempts != nil {
+		edges = append(edges, delivery.EdgeAttempts)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeliveryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case delivery.EdgeWebhook:
+		if id := m.webhook; id != nil {
+			return []ent.Value{*id}
+		}
+	case delivery.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	case delivery.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case delivery.EdgeAttempts:
+		ids := make([]ent.Value, 0, len(m.attempts))
+		for id := range m.attempts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedattempts != nil {
+		edges = append(edges, delivery.EdgeAttempts)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeliveryMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case delivery.EdgeAttempts:
+		ids := make([]ent.Value, 0, len(m.removedattempts))
+		for id := range m.removedattempts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedwebhook {
+		edges = append(edges, delivery.EdgeWebhook)
+	}
+	if m.clearedevent {
+		edges = append(edges, delivery.EdgeEvent)
+	}
+	if m.cleareduser {
+		edges = append(edges, delivery.EdgeUser)
+	}
+	if m.clearedattempts {
+		edges = append(edges, delivery.EdgeAttempts)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeliveryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case delivery.EdgeWebhook:
+		return m.clearedwebhook
+	case delivery.EdgeEvent:
+		return m.clearedevent
+	case delivery.EdgeUser:
+		return m.cleareduser
+	case delivery.EdgeAttempts:
+		return m.clearedattempts
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeliveryMutation) ClearEdge(name string) error {
+	switch name {
+	case delivery.EdgeWebhook:
+		m.ClearWebhook()
+		return nil
+	case delivery.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	case delivery.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeliveryMutation) ResetEdge(name string) error {
+	switch name {
+	case delivery.EdgeWebhook:
+		m.ResetWebhook()
+		return nil
+	case delivery.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	case delivery.EdgeUser:
+		m.ResetUser()
+		return nil
+	case delivery.EdgeAttempts:
+		m.ResetAttempts()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery edge %s", name)
+}
+
+// DeliveryAttemptMutation represents an operation that mutates the DeliveryAttempt nodes in the graph.
+type DeliveryAttemptMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *string
+	number                  *int
+	addnumber               *int
+	request_url             *string
+	request_headers         *[]schematype.HTTPHeader
+	appendrequest_headers   []schematype.HTTPHeader
+	request_body            *string
+	response_status         *int
+	addresponse_status      *int
+	response_headers        *[]schematype.HTTPHeader
+	appendresponse_headers  []schematype.HTTPHeader
+	response_body           *string
+	response_body_truncated *bool
+	duration_ms             *int64
+	addduration_ms          *int64
+	error_class             *string
+	error                   *string
+	created_at              *time.Time
+	clearedFields           map[string]struct{}
+	delivery                *string
+	cleareddelivery         bool
+	done                    bool
+	oldValue                func(context.Context) (*DeliveryAttempt, error)
+	predicates              []predicate.DeliveryAttempt
+}
+
+var _ ent.Mutation = (*DeliveryAttemptMutation)(nil)
+
+// deliveryattemptOption allows management of the mutation configuration using functional options.
+type deliveryattemptOption func(*DeliveryAttemptMutation)
+
+// newDeliveryAttemptMutation creates new mutation for the DeliveryAttempt entity.
+func newDeliveryAttemptMutation(c config, op Op, opts ...deliveryattemptOption) *DeliveryAttemptMutation {
+	m := &DeliveryAttemptMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeliveryAttempt,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeliveryAttemptID sets the ID field of the mutation.
+func withDeliveryAttemptID(id string) deliveryattemptOption {
+	return func(m *DeliveryAttemptMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DeliveryAttempt
+		)
+		m.oldValue = func(ctx context.Context) (*DeliveryAttempt, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DeliveryAttempt.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeliveryAttempt sets the old DeliveryAttempt of the mutation.
+func withDeliveryAttempt(node *DeliveryAttempt) deliveryattemptOption {
+	return func(m *DeliveryAttemptMutation) {
+		m.oldValue = func(context.Context) (*DeliveryAttempt, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeliveryAttemptMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeliveryAttemptMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DeliveryAttempt entities.
+func (m *DeliveryAttemptMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeliveryAttemptMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeliveryAttemptMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DeliveryAttempt.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDeliveryID sets the "delivery_id" field.
+func (m *DeliveryAttemptMutation) SetDeliveryID(s string) {
+	m.delivery = &s
+}
+
+// DeliveryID returns the value of the "delivery_id" field in the mutation.
+func (m *DeliveryAttemptMutation) DeliveryID() (r string, exists bool) {
+	v := m.delivery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveryID returns the old "delivery_id" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldDeliveryID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveryID: %w", err)
+	}
+	return oldValue.DeliveryID, nil
+}
+
+// ResetDeliveryID resets all changes to the "delivery_id" field.
+func (m *DeliveryAttemptMutation) ResetDeliveryID() {
+	m.delivery = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *DeliveryAttemptMutation) SetNumber(i int) {
+	m.number = &i
+	m.addnumber = nil
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *DeliveryAttemptMutation) Number() (r int, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldNumber(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// AddNumber adds i to the "number" field.
+func (m *DeliveryAttemptMutation) AddNumber(i int) {
+	if m.addnumber != nil {
+		*m.addnumber += i
+	} else {
+		m.addnumber = &i
+	}
+}
+
+// AddedNumber returns the value that was added to the "number" field in this mutation.
+func (m *DeliveryAttemptMutation) AddedNumber() (r int, exists bool) {
+	v := m.addnumber
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *DeliveryAttemptMutation) ResetNumber() {
+	m.number = nil
+	m.addnumber = nil
+}
+
+// SetRequestURL sets the "request_url" field.
+func (m *DeliveryAttemptMutation) SetRequestURL(s string) {
+	m.request_url = &s
+}
+
+// RequestURL returns the value of the "request_url" field in the mutation.
+func (m *DeliveryAttemptMutation) RequestURL() (r string, exists bool) {
+	v := m.request_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestURL returns the old "request_url" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldRequestURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestURL: %w", err)
+	}
+	return oldValue.RequestURL, nil
+}
+
+// ResetRequestURL resets all changes to the "request_url" field.
+func (m *DeliveryAttemptMutation) ResetRequestURL() {
+	m.request_url = nil
+}
+
+// SetRequestHeaders sets the "request_headers" field.
+func (m *DeliveryAttemptMutation) SetRequestHeaders(sh []schematype.HTTPHeader) {
+	m.request_headers = &sh
+	m.appendrequest_headers = nil
+}
+
+// RequestHeaders returns the value of the "request_headers" field in the mutation.
+func (m *DeliveryAttemptMutation) RequestHeaders() (r []schematype.HTTPHeader, exists bool) {
+	v := m.request_headers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestHeaders returns the old "request_headers" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldRequestHeaders(ctx context.Context) (v []schematype.HTTPHeader, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestHeaders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestHeaders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestHeaders: %w", err)
+	}
+	return oldValue.RequestHeaders, nil
+}
+
+// AppendRequestHeaders adds sh to the "request_headers" field.
+func (m *DeliveryAttemptMutation) AppendRequestHeaders(sh []schematype.HTTPHeader) {
+	m.appendrequest_headers = append(m.appendrequest_headers, sh...)
+}
+
+// AppendedRequestHeaders returns the list of values that were appended to the "request_headers" field in this mutation.
+func (m *DeliveryAttemptMutation) AppendedRequestHeaders() ([]schematype.HTTPHeader, bool) {
+	if len(m.appendrequest_headers) == 0 {
+		return nil, false
+	}
+	return m.appendrequest_headers, true
+}
+
+// ResetRequestHeaders resets all changes to the "request_headers" field.
+func (m *DeliveryAttemptMutation) ResetRequestHeaders() {
+	m.request_headers = nil
+	m.appendrequest_headers = nil
+}
+
+// SetRequestBody sets the "request_body" field.
+func (m *DeliveryAttemptMutation) SetRequestBody(s string) {
+	m.request_body = &s
+}
+
+// RequestBody returns the value of the "request_body" field in the mutation.
+func (m *DeliveryAttemptMutation) RequestBody() (r string, exists bool) {
+	v := m.request_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestBody returns the old "request_body" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldRequestBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestBody: %w", err)
+	}
+	return oldValue.RequestBody, nil
+}
+
+// ResetRequestBody resets all changes to the "request_body" field.
+func (m *DeliveryAttemptMutation) ResetRequestBody() {
+	m.request_body = nil
+}
+
+// SetResponseStatus sets the "response_status" field.
+func (m *DeliveryAttemptMutation) SetResponseStatus(i int) {
+	m.response_status = &i
+	m.addresponse_status = nil
+}
+
+// ResponseStatus returns the value of the "response_status" field in the mutation.
+func (m *DeliveryAttemptMutation) ResponseStatus() (r int, exists bool) {
+	v := m.response_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseStatus returns the old "response_status" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldResponseStatus(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseStatus: %w", err)
+	}
+	return oldValue.ResponseStatus, nil
+}
+
+// AddResponseStatus adds i to the "response_status" field.
+func (m *DeliveryAttemptMutation) AddResponseStatus(i int) {
+	if m.addresponse_status != nil {
+		*m.addresponse_status += i
+	} else {
+		m.addresponse_status = &i
+	}
+}
+
+// AddedResponseStatus returns the value that was added to the "response_status" field in this mutation.
+func (m *DeliveryAttemptMutation) AddedResponseStatus() (r int, exists bool) {
+	v := m.addresponse_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearResponseStatus clears the value of the "response_status" field.
+func (m *DeliveryAttemptMutation) ClearResponseStatus() {
+	m.response_status = nil
+	m.addresponse_status = nil
+	m.clearedFields[deliveryattempt.FieldResponseStatus] = struct{}{}
+}
+
+// ResponseStatusCleared returns if the "response_status" field was cleared in this mutation.
+func (m *DeliveryAttemptMutation) ResponseStatusCleared() bool {
+	_, ok := m.clearedFields[deliveryattempt.FieldResponseStatus]
+	return ok
+}
+
+// ResetResponseStatus resets all changes to the "response_status" field.
+func (m *DeliveryAttemptMutation) ResetResponseStatus() {
+	m.response_status = nil
+	m.addresponse_status = nil
+	delete(m.clearedFields, deliveryattempt.FieldResponseStatus)
+}
+
+// SetResponseHeaders sets the "response_headers" field.
+func (m *DeliveryAttemptMutation) SetResponseHeaders(sh []schematype.HTTPHeader) {
+	m.response_headers = &sh
+	m.appendresponse_headers = nil
+}
+
+// ResponseHeaders returns the value of the "response_headers" field in the mutation.
+func (m *DeliveryAttemptMutation) ResponseHeaders() (r []schematype.HTTPHeader, exists bool) {
+	v := m.response_headers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseHeaders returns the old "response_headers" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldResponseHeaders(ctx context.Context) (v []schematype.HTTPHeader, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseHeaders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseHeaders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseHeaders: %w", err)
+	}
+	return oldValue.ResponseHeaders, nil
+}
+
+// AppendResponseHeaders adds sh to the "response_headers" field.
+func (m *DeliveryAttemptMutation) AppendResponseHeaders(sh []schematype.HTTPHeader) {
+	m.appendresponse_headers = append(m.appendresponse_headers, sh...)
+}
+
+// AppendedResponseHeaders returns the list of values that were appended to the "response_headers" field in this mutation.
+func (m *DeliveryAttemptMutation) AppendedResponseHeaders() ([]schematype.HTTPHeader, bool) {
+	if len(m.appendresponse_headers) == 0 {
+		return nil, false
+	}
+	return m.appendresponse_headers, true
+}
+
+// ClearResponseHeaders clears the value of the "response_headers" field.
+func (m *DeliveryAttemptMutation) ClearResponseHeaders() {
+	m.response_headers = nil
+	m.appendresponse_headers = nil
+	m.clearedFields[deliveryattempt.FieldResponseHeaders] = struct{}{}
+}
+
+// ResponseHeadersCleared returns if the "response_headers" field was cleared in this mutation.
+func (m *DeliveryAttemptMutation) ResponseHeadersCleared() bool {
+	_, ok := m.clearedFields[deliveryattempt.FieldResponseHeaders]
+	return ok
+}
+
+// ResetResponseHeaders resets all changes to the "response_headers" field.
+func (m *DeliveryAttemptMutation) ResetResponseHeaders() {
+	m.response_headers = nil
+	m.appendresponse_headers = nil
+	delete(m.clearedFields, deliveryattempt.FieldResponseHeaders)
+}
+
+// SetResponseBody sets the "response_body" field.
+func (m *DeliveryAttemptMutation) SetResponseBody(s string) {
+	m.response_body = &s
+}
+
+// ResponseBody returns the value of the "response_body" field in the mutation.
+func (m *DeliveryAttemptMutation) ResponseBody() (r string, exists bool) {
+	v := m.response_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseBody returns the old "response_body" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldResponseBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseBody: %w", err)
+	}
+	return oldValue.ResponseBody, nil
+}
+
+// ClearResponseBody clears the value of the "response_body" field.
+func (m *DeliveryAttemptMutation) ClearResponseBody() {
+	m.response_body = nil
+	m.clearedFields[deliveryattempt.FieldResponseBody] = struct{}{}
+}
+
+// ResponseBodyCleared returns if the "response_body" field was cleared in this mutation.
+func (m *DeliveryAttemptMutation) ResponseBodyCleared() bool {
+	_, ok := m.clearedFields[deliveryattempt.FieldResponseBody]
+	return ok
+}
+
+// ResetResponseBody resets all changes to the "response_body" field.
+func (m *DeliveryAttemptMutation) ResetResponseBody() {
+	m.response_body = nil
+	delete(m.clearedFields, deliveryattempt.FieldResponseBody)
+}
+
+// SetResponseBodyTruncated sets the "response_body_truncated" field.
+func (m *DeliveryAttemptMutation) SetResponseBodyTruncated(b bool) {
+	m.response_body_truncated = &b
+}
+
+// ResponseBodyTruncated returns the value of the "response_body_truncated" field in the mutation.
+func (m *DeliveryAttemptMutation) ResponseBodyTruncated() (r bool, exists bool) {
+	v := m.response_body_truncated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseBodyTruncated returns the old "response_body_truncated" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldResponseBodyTruncated(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseBodyTruncated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseBodyTruncated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseBodyTruncated: %w", err)
+	}
+	return oldValue.ResponseBodyTruncated, nil
+}
+
+// ResetResponseBodyTruncated resets all changes to the "response_body_truncated" field.
+func (m *DeliveryAttemptMutation) ResetResponseBodyTruncated() {
+	m.response_body_truncated = nil
+}
+
+// SetDurationMs sets the "duration_ms" field.
+func (m *DeliveryAttemptMutation) SetDurationMs(i int64) {
+	m.duration_ms = &i
+	m.addduration_ms = nil
+}
+
+// DurationMs returns the value of the "duration_ms" field in the mutation.
+func (m *DeliveryAttemptMutation) DurationMs() (r int64, exists bool) {
+	v := m.duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationMs returns the old "duration_ms" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldDurationMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationMs: %w", err)
+	}
+	return oldValue.DurationMs, nil
+}
+
+// AddDurationMs adds i to the "duration_ms" field.
+func (m *DeliveryAttemptMutation) AddDurationMs(i int64) {
+	if m.addduration_ms != nil {
+		*m.addduration_ms += i
+	} else {
+		m.addduration_ms = &i
+	}
+}
+
+// AddedDurationMs returns the value that was added to the "duration_ms" field in this mutation.
+func (m *DeliveryAttemptMutation) AddedDurationMs() (r int64, exists bool) {
+	v := m.addduration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationMs resets all changes to the "duration_ms" field.
+func (m *DeliveryAttemptMutation) ResetDurationMs() {
+	m.duration_ms = nil
+	m.addduration_ms = nil
+}
+
+// SetErrorClass sets the "error_class" field.
+func (m *DeliveryAttemptMutation) SetErrorClass(s string) {
+	m.error_class = &s
+}
+
+// ErrorClass returns the value of the "error_class" field in the mutation.
+func (m *DeliveryAttemptMutation) ErrorClass() (r string, exists bool) {
+	v := m.error_class
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorClass returns the old "error_class" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldErrorClass(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorClass is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorClass requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorClass: %w", err)
+	}
+	return oldValue.ErrorClass, nil
+}
+
+// ClearErrorClass clears the value of the "error_class" field.
+func (m *DeliveryAttemptMutation) ClearErrorClass() {
+	m.error_class = nil
+	m.clearedFields[deliveryattempt.FieldErrorClass] = struct{}{}
+}
+
+// ErrorClassCleared returns if the "error_class" field was cleared in this mutation.
+func (m *DeliveryAttemptMutation) ErrorClassCleared() bool {
+	_, ok := m.clearedFields[deliveryattempt.FieldErrorClass]
+	return ok
+}
+
+// ResetErrorClass resets all changes to the "error_class" field.
+func (m *DeliveryAttemptMutation) ResetErrorClass() {
+	m.error_class = nil
+	delete(m.clearedFields, deliveryattempt.FieldErrorClass)
+}
+
+// SetError sets the "error" field.
+func (m *DeliveryAttemptMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *DeliveryAttemptMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *DeliveryAttemptMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[deliveryattempt.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *DeliveryAttemptMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[deliveryattempt.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *DeliveryAttemptMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, deliveryattempt.FieldError)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeliveryAttemptMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeliveryAttemptMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DeliveryAttempt entity.
+// If the DeliveryAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryAttemptMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeliveryAttemptMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearDelivery clears the "delivery" edge to the Delivery entity.
+func (m *DeliveryAttemptMutation) ClearDelivery() {
+	m.cleareddelivery = true
+	m.clearedFields[deliveryattempt.FieldDeliveryID] = struct{}{}
+}
+
+// DeliveryCleared reports if the "delivery" edge to the Delivery entity was cleared.
+func (m *DeliveryAttemptMutation) DeliveryCleared() bool {
+	return m.cleareddelivery
+}
+
+// DeliveryIDs returns the "delivery" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DeliveryID instead. It exists only for internal usage by the builders.
+func (m *DeliveryAttemptMutation) DeliveryIDs() (ids []string) {
+	if id := m.delivery; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDelivery resets all changes to the "delivery" edge.
+func (m *DeliveryAttemptMutation) ResetDelivery() {
+	m.delivery = nil
+	m.cleareddelivery = false
+}
+
+// Where appends a list predicates to the DeliveryAttemptMutation builder.
+func (m *DeliveryAttemptMutation) Where(ps ...predicate.DeliveryAttempt) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeliveryAttemptMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeliveryAttemptMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DeliveryAttempt, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeliveryAttemptMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeliveryAttemptMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DeliveryAttempt).
+func (m *DeliveryAttemptMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeliveryAttemptMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.delivery != nil {
+		fields = append(fields, deliveryattempt.FieldDeliveryID)
+	}
+	if m.number != nil {
+		fields = append(fields, deliveryattempt.FieldNumber)
+	}
+	if m.request_url != nil {
+		fields = append(fields, deliveryattempt.FieldRequestURL)
+	}
+	if m.request_headers != nil {
+		fields = append(fields, deliveryattempt.FieldRequestHeaders)
+	}
+	if m.request_body != nil {
+		fields = append(fields, deliveryattempt.FieldRequestBody)
+	}
+	if m.response_status != nil {
+		fields = append(fields, deliveryattempt.FieldResponseStatus)
+	}
+	if m.response_headers != nil {
+		fields = append(fields, deliveryattempt.FieldResponseHeaders)
+	}
+	if m.response_body != nil {
+		fields = append(fields, deliveryattempt.FieldResponseBody)
+	}
+	if m.response_body_truncated != nil {
+		fields = append(fields, deliveryattempt.FieldResponseBodyTruncated)
+	}
+	if m.duration_ms != nil {
+		fields = append(fields, deliveryattempt.FieldDurationMs)
+	}
+	if m.error_class != nil {
+		fields = append(fields, deliveryattempt.FieldErrorClass)
+	}
+	if m.error != nil {
+		fields = append(fields, deliveryattempt.FieldError)
+	}
+	if m.created_at != nil {
+		fields = append(fields, deliveryattempt.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeliveryAttemptMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case deliveryattempt.FieldDeliveryID:
+		return m.DeliveryID()
+	case deliveryattempt.FieldNumber:
+		return m.Number()
+	case deliveryattempt.FieldRequestURL:
+		return m.RequestURL()
+	case deliveryattempt.FieldRequestHeaders:
+		return m.RequestHeaders()
+	case deliveryattempt.FieldRequestBody:
+		return m.RequestBody()
+	case deliveryattempt.FieldResponseStatus:
+		return m.ResponseStatus()
+	case deliveryattempt.FieldResponseHeaders:
+		return m.ResponseHeaders()
+	case deliveryattempt.FieldResponseBody:
+		return m.ResponseBody()
+	case deliveryattempt.FieldResponseBodyTruncated:
+		return m.ResponseBodyTruncated()
+	case deliveryattempt.FieldDurationMs:
+		return m.DurationMs()
+	case deliveryattempt.FieldErrorClass:
+		return m.ErrorClass()
+	case deliveryattempt.FieldError:
+		return m.Error()
+	case deliveryattempt.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeliveryAttemptMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case deliveryattempt.FieldDeliveryID:
+		return m.OldDeliveryID(ctx)
+	case deliveryattempt.FieldNumber:
+		return m.OldNumber(ctx)
+	case deliveryattempt.FieldRequestURL:
+		return m.OldRequestURL(ctx)
+	case deliveryattempt.FieldRequestHeaders:
+		return m.OldRequestHeaders(ctx)
+	case deliveryattempt.FieldRequestBody:
+		return m.OldRequestBody(ctx)
+	case deliveryattempt.FieldResponseStatus:
+		return m.OldResponseStatus(ctx)
+	case deliveryattempt.FieldResponseHeaders:
+		return m.OldResponseHeaders(ctx)
+	case deliveryattempt.FieldResponseBody:
+		return m.OldResponseBody(ctx)
+	case deliveryattempt.FieldResponseBodyTruncated:
+		return m.OldResponseBodyTruncated(ctx)
+	case deliveryattempt.FieldDurationMs:
+		return m.OldDurationMs(ctx)
+	case deliveryattempt.FieldErrorClass:
+		return m.OldErrorClass(ctx)
+	case deliveryattempt.FieldError:
+		return m.OldError(ctx)
+	case deliveryattempt.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DeliveryAttempt field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryAttemptMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case deliveryattempt.FieldDeliveryID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveryID(v)
+		return nil
+	case deliveryattempt.FieldNumber:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case deliveryattempt.FieldRequestURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestURL(v)
+		return nil
+	case deliveryattempt.FieldRequestHeaders:
+		v, ok := value.([]schematype.HTTPHeader)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestHeaders(v)
+		return nil
+	case deliveryattempt.FieldRequestBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestBody(v)
+		return nil
+	case deliveryattempt.FieldResponseStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseStatus(v)
+		return nil
+	case deliveryattempt.FieldResponseHeaders:
+		v, ok := value.([]schematype.HTTPHeader)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseHeaders(v)
+		return nil
+	case deliveryattempt.FieldResponseBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseBody(v)
+		return nil
+	case deliveryattempt.FieldResponseBodyTruncated:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseBodyTruncated(v)
+		return nil
+	case deliveryattempt.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationMs(v)
+		return nil
+	case deliveryattempt.FieldErrorClass:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorClass(v)
+		return nil
+	case deliveryattempt.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case deliveryattempt.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeliveryAttemptMutation) AddedFields() []string {
+	var fields []string
+	if m.addnumber != nil {
+		fields = append(fields, deliveryattempt.FieldNumber)
+	}
+	if m.addresponse_status != nil {
+		fields = append(fields, deliveryattempt.FieldResponseStatus)
+	}
+	if m.addduration_ms != nil {
+		fields = append(fields, deliveryattempt.FieldDurationMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeliveryAttemptMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case deliveryattempt.FieldNumber:
+		return m.AddedNumber()
+	case deliveryattempt.FieldResponseStatus:
+		return m.AddedResponseStatus()
+	case deliveryattempt.FieldDurationMs:
+		return m.AddedDurationMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryAttemptMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case deliveryattempt.FieldNumber:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNumber(v)
+		return nil
+	case deliveryattempt.FieldResponseStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddResponseStatus(v)
+		return nil
+	case deliveryattempt.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeliveryAttemptMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(deliveryattempt.FieldResponseStatus) {
+		fields = append(fields, deliveryattempt.FieldResponseStatus)
+	}
+	if m.FieldCleared(deliveryattempt.FieldResponseHeaders) {
+		fields = append(fields, deliveryattempt.FieldResponseHeaders)
+	}
+	if m.FieldCleared(deliveryattempt.FieldResponseBody) {
+		fields = append(fields, deliveryattempt.FieldResponseBody)
+	}
+	if m.FieldCleared(deliveryattempt.FieldErrorClass) {
+		fields = append(fields, deliveryattempt.FieldErrorClass)
+	}
+	if m.FieldCleared(deliveryattempt.FieldError) {
+		fields = append(fields, deliveryattempt.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeliveryAttemptMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeliveryAttemptMutation) ClearField(name string) error {
+	switch name {
+	case deliveryattempt.FieldResponseStatus:
+		m.ClearResponseStatus()
+		return nil
+	case deliveryattempt.FieldResponseHeaders:
+		m.ClearResponseHeaders()
+		return nil
+	case deliveryattempt.FieldResponseBody:
+		m.ClearResponseBody()
+		return nil
+	case deliveryattempt.FieldErrorClass:
+		m.ClearErrorClass()
+		return nil
+	case deliveryattempt.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeliveryAttemptMutation) ResetField(name string) error {
+	switch name {
+	case deliveryattempt.FieldDeliveryID:
+		m.ResetDeliveryID()
+		return nil
+	case deliveryattempt.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case deliveryattempt.FieldRequestURL:
+		m.ResetRequestURL()
+		return nil
+	case deliveryattempt.FieldRequestHeaders:
+		m.ResetRequestHeaders()
+		return nil
+	case deliveryattempt.FieldRequestBody:
+		m.ResetRequestBody()
+		return nil
+	case deliveryattempt.FieldResponseStatus:
+		m.ResetResponseStatus()
+		return nil
+	case deliveryattempt.FieldResponseHeaders:
+		m.ResetResponseHeaders()
+		return nil
+	case deliveryattempt.FieldResponseBody:
+		m.ResetResponseBody()
+		return nil
+	case deliveryattempt.FieldResponseBodyTruncated:
+		m.ResetResponseBodyTruncated()
+		return nil
+	case deliveryattempt.FieldDurationMs:
+		m.ResetDurationMs()
+		return nil
+	case deliveryattempt.FieldErrorClass:
+		m.ResetErrorClass()
+		return nil
+	case deliveryattempt.FieldError:
+		m.ResetError()
+		return nil
+	case deliveryattempt.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeliveryAttemptMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.delivery != nil {
+		edges = append(edges, deliveryattempt.EdgeDelivery)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeliveryAttemptMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case deliveryattempt.EdgeDelivery:
+		if id := m.delivery; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeliveryAttemptMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeliveryAttemptMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeliveryAttemptMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareddelivery {
+		edges = append(edges, deliveryattempt.EdgeDelivery)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeliveryAttemptMutation) EdgeCleared(name string) bool {
+	switch name {
+	case deliveryattempt.EdgeDelivery:
+		return m.cleareddelivery
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeliveryAttemptMutation) ClearEdge(name string) error {
+	switch name {
+	case deliveryattempt.EdgeDelivery:
+		m.ClearDelivery()
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeliveryAttemptMutation) ResetEdge(name string) error {
+	switch name {
+	case deliveryattempt.EdgeDelivery:
+		m.ResetDelivery()
+		return nil
+	}
+	return fmt.Errorf("unknown DeliveryAttempt edge %s", name)
 }
 
 // InboundEndpointMutation represents an operation that mutates the InboundEndpoint nodes in the graph.
@@ -1470,6 +4423,9 @@ type ProfileEventMutation struct {
 	snapshot             *map[string]interface{}
 	source               *schematype.ChangeSource
 	source_id            *string
+	user_version         *int64
+	adduser_version      *int64
+	test                 *bool
 	occurred_at          *time.Time
 	clearedFields        map[string]struct{}
 	user                 *string
@@ -1863,6 +4819,98 @@ func (m *ProfileEventMutation) ResetSourceID() {
 	delete(m.clearedFields, profileevent.FieldSourceID)
 }
 
+// SetUserVersion sets the "user_version" field.
+func (m *ProfileEventMutation) SetUserVersion(i int64) {
+	m.user_version = &i
+	m.adduser_version = nil
+}
+
+// UserVersion returns the value of the "user_version" field in the mutation.
+func (m *ProfileEventMutation) UserVersion() (r int64, exists bool) {
+	v := m.user_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserVersion returns the old "user_version" field's value of the ProfileEvent entity.
+// If the ProfileEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileEventMutation) OldUserVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserVersion: %w", err)
+	}
+	return oldValue.UserVersion, nil
+}
+
+// AddUserVersion adds i to the "user_version" field.
+func (m *ProfileEventMutation) AddUserVersion(i int64) {
+	if m.adduser_version != nil {
+		*m.adduser_version += i
+	} else {
+		m.adduser_version = &i
+	}
+}
+
+// AddedUserVersion returns the value that was added to the "user_version" field in this mutation.
+func (m *ProfileEventMutation) AddedUserVersion() (r int64, exists bool) {
+	v := m.adduser_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserVersion resets all changes to the "user_version" field.
+func (m *ProfileEventMutation) ResetUserVersion() {
+	m.user_version = nil
+	m.adduser_version = nil
+}
+
+// SetTest sets the "test" field.
+func (m *ProfileEventMutation) SetTest(b bool) {
+	m.test = &b
+}
+
+// Test returns the value of the "test" field in the mutation.
+func (m *ProfileEventMutation) Test() (r bool, exists bool) {
+	v := m.test
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTest returns the old "test" field's value of the ProfileEvent entity.
+// If the ProfileEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileEventMutation) OldTest(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTest: %w", err)
+	}
+	return oldValue.Test, nil
+}
+
+// ResetTest resets all changes to the "test" field.
+func (m *ProfileEventMutation) ResetTest() {
+	m.test = nil
+}
+
 // SetOccurredAt sets the "occurred_at" field.
 func (m *ProfileEventMutation) SetOccurredAt(t time.Time) {
 	m.occurred_at = &t
@@ -1960,7 +5008,7 @@ func (m *ProfileEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProfileEventMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m._type != nil {
 		fields = append(fields, profileevent.FieldType)
 	}
@@ -1981,6 +5029,12 @@ func (m *ProfileEventMutation) Fields() []string {
 	}
 	if m.source_id != nil {
 		fields = append(fields, profileevent.FieldSourceID)
+	}
+	if m.user_version != nil {
+		fields = append(fields, profileevent.FieldUserVersion)
+	}
+	if m.test != nil {
+		fields = append(fields, profileevent.FieldTest)
 	}
 	if m.occurred_at != nil {
 		fields = append(fields, profileevent.FieldOccurredAt)
@@ -2007,6 +5061,10 @@ func (m *ProfileEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Source()
 	case profileevent.FieldSourceID:
 		return m.SourceID()
+	case profileevent.FieldUserVersion:
+		return m.UserVersion()
+	case profileevent.FieldTest:
+		return m.Test()
 	case profileevent.FieldOccurredAt:
 		return m.OccurredAt()
 	}
@@ -2032,6 +5090,10 @@ func (m *ProfileEventMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSource(ctx)
 	case profileevent.FieldSourceID:
 		return m.OldSourceID(ctx)
+	case profileevent.FieldUserVersion:
+		return m.OldUserVersion(ctx)
+	case profileevent.FieldTest:
+		return m.OldTest(ctx)
 	case profileevent.FieldOccurredAt:
 		return m.OldOccurredAt(ctx)
 	}
@@ -2092,6 +5154,20 @@ func (m *ProfileEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSourceID(v)
 		return nil
+	case profileevent.FieldUserVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserVersion(v)
+		return nil
+	case profileevent.FieldTest:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTest(v)
+		return nil
 	case profileevent.FieldOccurredAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -2106,13 +5182,21 @@ func (m *ProfileEventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ProfileEventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.adduser_version != nil {
+		fields = append(fields, profileevent.FieldUserVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ProfileEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case profileevent.FieldUserVersion:
+		return m.AddedUserVersion()
+	}
 	return nil, false
 }
 
@@ -2121,6 +5205,13 @@ func (m *ProfileEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ProfileEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case profileevent.FieldUserVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileEvent numeric field %s", name)
 }
@@ -2177,6 +5268,12 @@ func (m *ProfileEventMutation) ResetField(name string) error {
 		return nil
 	case profileevent.FieldSourceID:
 		m.ResetSourceID()
+		return nil
+	case profileevent.FieldUserVersion:
+		m.ResetUserVersion()
+		return nil
+	case profileevent.FieldTest:
+		m.ResetTest()
 		return nil
 	case profileevent.FieldOccurredAt:
 		m.ResetOccurredAt()
@@ -2262,27 +5359,38 @@ func (m *ProfileEventMutation) ResetEdge(name string) error {
 // ProfileWebhookMutation represents an operation that mutates the ProfileWebhook nodes in the graph.
 type ProfileWebhookMutation struct {
 	config
-	op                        Op
-	typ                       string
-	id                        *string
-	created_at                *time.Time
-	updated_at                *time.Time
-	name                      *string
-	url                       *string
-	enabled                   *bool
-	triggers                  *[]schematype.Trigger
-	appendtriggers            []schematype.Trigger
-	request_parameters        *[]schematype.ParameterMapping
-	appendrequest_parameters  []schematype.ParameterMapping
-	response_parameters       *[]schematype.ParameterMapping
-	appendresponse_parameters []schematype.ParameterMapping
-	headers                   *[]schematype.HTTPHeader
-	appendheaders             []schematype.HTTPHeader
-	signing_secret            *string
-	clearedFields             map[string]struct{}
-	done                      bool
-	oldValue                  func(context.Context) (*ProfileWebhook, error)
-	predicates                []predicate.ProfileWebhook
+	op                         Op
+	typ                        string
+	id                         *string
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	url                        *string
+	enabled                    *bool
+	triggers                   *[]schematype.Trigger
+	appendtriggers             []schematype.Trigger
+	request_parameters         *[]schematype.ParameterMapping
+	appendrequest_parameters   []schematype.ParameterMapping
+	response_parameters        *[]schematype.ParameterMapping
+	appendresponse_parameters  []schematype.ParameterMapping
+	headers                    *[]schematype.HTTPHeader
+	appendheaders              []schematype.HTTPHeader
+	signing_secret             *string
+	previous_signing_secret    *string
+	previous_secret_expires_at *time.Time
+	max_attempts               *int
+	addmax_attempts            *int
+	timeout_seconds            *int
+	addtimeout_seconds         *int
+	failing_since              *time.Time
+	disabled_reason            *string
+	clearedFields              map[string]struct{}
+	deliveries                 map[string]struct{}
+	removeddeliveries          map[string]struct{}
+	cleareddeliveries          bool
+	done                       bool
+	oldValue                   func(context.Context) (*ProfileWebhook, error)
+	predicates                 []predicate.ProfileWebhook
 }
 
 var _ ent.Mutation = (*ProfileWebhookMutation)(nil)
@@ -2809,6 +5917,382 @@ func (m *ProfileWebhookMutation) ResetSigningSecret() {
 	m.signing_secret = nil
 }
 
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (m *ProfileWebhookMutation) SetPreviousSigningSecret(s string) {
+	m.previous_signing_secret = &s
+}
+
+// PreviousSigningSecret returns the value of the "previous_signing_secret" field in the mutation.
+func (m *ProfileWebhookMutation) PreviousSigningSecret() (r string, exists bool) {
+	v := m.previous_signing_secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousSigningSecret returns the old "previous_signing_secret" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldPreviousSigningSecret(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousSigningSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousSigningSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousSigningSecret: %w", err)
+	}
+	return oldValue.PreviousSigningSecret, nil
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (m *ProfileWebhookMutation) ClearPreviousSigningSecret() {
+	m.previous_signing_secret = nil
+	m.clearedFields[profilewebhook.FieldPreviousSigningSecret] = struct{}{}
+}
+
+// PreviousSigningSecretCleared returns if the "previous_signing_secret" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) PreviousSigningSecretCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldPreviousSigningSecret]
+	return ok
+}
+
+// ResetPreviousSigningSecret resets all changes to the "previous_signing_secret" field.
+func (m *ProfileWebhookMutation) ResetPreviousSigningSecret() {
+	m.previous_signing_secret = nil
+	delete(m.clearedFields, profilewebhook.FieldPreviousSigningSecret)
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (m *ProfileWebhookMutation) SetPreviousSecretExpiresAt(t time.Time) {
+	m.previous_secret_expires_at = &t
+}
+
+// PreviousSecretExpiresAt returns the value of the "previous_secret_expires_at" field in the mutation.
+func (m *ProfileWebhookMutation) PreviousSecretExpiresAt() (r time.Time, exists bool) {
+	v := m.previous_secret_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousSecretExpiresAt returns the old "previous_secret_expires_at" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldPreviousSecretExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousSecretExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousSecretExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousSecretExpiresAt: %w", err)
+	}
+	return oldValue.PreviousSecretExpiresAt, nil
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (m *ProfileWebhookMutation) ClearPreviousSecretExpiresAt() {
+	m.previous_secret_expires_at = nil
+	m.clearedFields[profilewebhook.FieldPreviousSecretExpiresAt] = struct{}{}
+}
+
+// PreviousSecretExpiresAtCleared returns if the "previous_secret_expires_at" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) PreviousSecretExpiresAtCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldPreviousSecretExpiresAt]
+	return ok
+}
+
+// ResetPreviousSecretExpiresAt resets all changes to the "previous_secret_expires_at" field.
+func (m *ProfileWebhookMutation) ResetPreviousSecretExpiresAt() {
+	m.previous_secret_expires_at = nil
+	delete(m.clearedFields, profilewebhook.FieldPreviousSecretExpiresAt)
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (m *ProfileWebhookMutation) SetMaxAttempts(i int) {
+	m.max_attempts = &i
+	m.addmax_attempts = nil
+}
+
+// MaxAttempts returns the value of the "max_attempts" field in the mutation.
+func (m *ProfileWebhookMutation) MaxAttempts() (r int, exists bool) {
+	v := m.max_attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxAttempts returns the old "max_attempts" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldMaxAttempts(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxAttempts: %w", err)
+	}
+	return oldValue.MaxAttempts, nil
+}
+
+// AddMaxAttempts adds i to the "max_attempts" field.
+func (m *ProfileWebhookMutation) AddMaxAttempts(i int) {
+	if m.addmax_attempts != nil {
+		*m.addmax_attempts += i
+	} else {
+		m.addmax_attempts = &i
+	}
+}
+
+// AddedMaxAttempts returns the value that was added to the "max_attempts" field in this mutation.
+func (m *ProfileWebhookMutation) AddedMaxAttempts() (r int, exists bool) {
+	v := m.addmax_attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (m *ProfileWebhookMutation) ClearMaxAttempts() {
+	m.max_attempts = nil
+	m.addmax_attempts = nil
+	m.clearedFields[profilewebhook.FieldMaxAttempts] = struct{}{}
+}
+
+// MaxAttemptsCleared returns if the "max_attempts" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) MaxAttemptsCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldMaxAttempts]
+	return ok
+}
+
+// ResetMaxAttempts resets all changes to the "max_attempts" field.
+func (m *ProfileWebhookMutation) ResetMaxAttempts() {
+	m.max_attempts = nil
+	m.addmax_attempts = nil
+	delete(m.clearedFields, profilewebhook.FieldMaxAttempts)
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (m *ProfileWebhookMutation) SetTimeoutSeconds(i int) {
+	m.timeout_seconds = &i
+	m.addtimeout_seconds = nil
+}
+
+// TimeoutSeconds returns the value of the "timeout_seconds" field in the mutation.
+func (m *ProfileWebhookMutation) TimeoutSeconds() (r int, exists bool) {
+	v := m.timeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeoutSeconds returns the old "timeout_seconds" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldTimeoutSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeoutSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeoutSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeoutSeconds: %w", err)
+	}
+	return oldValue.TimeoutSeconds, nil
+}
+
+// AddTimeoutSeconds adds i to the "timeout_seconds" field.
+func (m *ProfileWebhookMutation) AddTimeoutSeconds(i int) {
+	if m.addtimeout_seconds != nil {
+		*m.addtimeout_seconds += i
+	} else {
+		m.addtimeout_seconds = &i
+	}
+}
+
+// AddedTimeoutSeconds returns the value that was added to the "timeout_seconds" field in this mutation.
+func (m *ProfileWebhookMutation) AddedTimeoutSeconds() (r int, exists bool) {
+	v := m.addtimeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTimeoutSeconds resets all changes to the "timeout_seconds" field.
+func (m *ProfileWebhookMutation) ResetTimeoutSeconds() {
+	m.timeout_seconds = nil
+	m.addtimeout_seconds = nil
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (m *ProfileWebhookMutation) SetFailingSince(t time.Time) {
+	m.failing_since = &t
+}
+
+// FailingSince returns the value of the "failing_since" field in the mutation.
+func (m *ProfileWebhookMutation) FailingSince() (r time.Time, exists bool) {
+	v := m.failing_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailingSince returns the old "failing_since" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldFailingSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailingSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailingSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailingSince: %w", err)
+	}
+	return oldValue.FailingSince, nil
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (m *ProfileWebhookMutation) ClearFailingSince() {
+	m.failing_since = nil
+	m.clearedFields[profilewebhook.FieldFailingSince] = struct{}{}
+}
+
+// FailingSinceCleared returns if the "failing_since" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) FailingSinceCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldFailingSince]
+	return ok
+}
+
+// ResetFailingSince resets all changes to the "failing_since" field.
+func (m *ProfileWebhookMutation) ResetFailingSince() {
+	m.failing_since = nil
+	delete(m.clearedFields, profilewebhook.FieldFailingSince)
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (m *ProfileWebhookMutation) SetDisabledReason(s string) {
+	m.disabled_reason = &s
+}
+
+// DisabledReason returns the value of the "disabled_reason" field in the mutation.
+func (m *ProfileWebhookMutation) DisabledReason() (r string, exists bool) {
+	v := m.disabled_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisabledReason returns the old "disabled_reason" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldDisabledReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisabledReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisabledReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisabledReason: %w", err)
+	}
+	return oldValue.DisabledReason, nil
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (m *ProfileWebhookMutation) ClearDisabledReason() {
+	m.disabled_reason = nil
+	m.clearedFields[profilewebhook.FieldDisabledReason] = struct{}{}
+}
+
+// DisabledReasonCleared returns if the "disabled_reason" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) DisabledReasonCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldDisabledReason]
+	return ok
+}
+
+// ResetDisabledReason resets all changes to the "disabled_reason" field.
+func (m *ProfileWebhookMutation) ResetDisabledReason() {
+	m.disabled_reason = nil
+	delete(m.clearedFields, profilewebhook.FieldDisabledReason)
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by ids.
+func (m *ProfileWebhookMutation) AddDeliveryIDs(ids ...string) {
+	if m.deliveries == nil {
+		m.deliveries = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.deliveries[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeliveries clears the "deliveries" edge to the Delivery entity.
+func (m *ProfileWebhookMutation) ClearDeliveries() {
+	m.cleareddeliveries = true
+}
+
+// DeliveriesCleared reports if the "deliveries" edge to the Delivery entity was cleared.
+func (m *ProfileWebhookMutation) DeliveriesCleared() bool {
+	return m.cleareddeliveries
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to the Delivery entity by IDs.
+func (m *ProfileWebhookMutation) RemoveDeliveryIDs(ids ...string) {
+	if m.removeddeliveries == nil {
+		m.removeddeliveries = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.deliveries, ids[i])
+		m.removeddeliveries[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeliveries returns the removed IDs of the "deliveries" edge to the Delivery entity.
+func (m *ProfileWebhookMutation) RemovedDeliveriesIDs() (ids []string) {
+	for id := range m.removeddeliveries {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DeliveriesIDs returns the "deliveries" edge IDs in the mutation.
+func (m *ProfileWebhookMutation) DeliveriesIDs() (ids []string) {
+	for id := range m.deliveries {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeliveries resets all changes to the "deliveries" edge.
+func (m *ProfileWebhookMutation) ResetDeliveries() {
+	m.deliveries = nil
+	m.cleareddeliveries = false
+	m.removeddeliveries = nil
+}
+
 // Where appends a list predicates to the ProfileWebhookMutation builder.
 func (m *ProfileWebhookMutation) Where(ps ...predicate.ProfileWebhook) {
 	m.predicates = append(m.predicates, ps...)
@@ -2843,7 +6327,7 @@ func (m *ProfileWebhookMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProfileWebhookMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, profilewebhook.FieldCreatedAt)
 	}
@@ -2874,6 +6358,24 @@ func (m *ProfileWebhookMutation) Fields() []string {
 	if m.signing_secret != nil {
 		fields = append(fields, profilewebhook.FieldSigningSecret)
 	}
+	if m.previous_signing_secret != nil {
+		fields = append(fields, profilewebhook.FieldPreviousSigningSecret)
+	}
+	if m.previous_secret_expires_at != nil {
+		fields = append(fields, profilewebhook.FieldPreviousSecretExpiresAt)
+	}
+	if m.max_attempts != nil {
+		fields = append(fields, profilewebhook.FieldMaxAttempts)
+	}
+	if m.timeout_seconds != nil {
+		fields = append(fields, profilewebhook.FieldTimeoutSeconds)
+	}
+	if m.failing_since != nil {
+		fields = append(fields, profilewebhook.FieldFailingSince)
+	}
+	if m.disabled_reason != nil {
+		fields = append(fields, profilewebhook.FieldDisabledReason)
+	}
 	return fields
 }
 
@@ -2902,6 +6404,18 @@ func (m *ProfileWebhookMutation) Field(name string) (ent.Value, bool) {
 		return m.Headers()
 	case profilewebhook.FieldSigningSecret:
 		return m.SigningSecret()
+	case profilewebhook.FieldPreviousSigningSecret:
+		return m.PreviousSigningSecret()
+	case profilewebhook.FieldPreviousSecretExpiresAt:
+		return m.PreviousSecretExpiresAt()
+	case profilewebhook.FieldMaxAttempts:
+		return m.MaxAttempts()
+	case profilewebhook.FieldTimeoutSeconds:
+		return m.TimeoutSeconds()
+	case profilewebhook.FieldFailingSince:
+		return m.FailingSince()
+	case profilewebhook.FieldDisabledReason:
+		return m.DisabledReason()
 	}
 	return nil, false
 }
@@ -2931,6 +6445,18 @@ func (m *ProfileWebhookMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldHeaders(ctx)
 	case profilewebhook.FieldSigningSecret:
 		return m.OldSigningSecret(ctx)
+	case profilewebhook.FieldPreviousSigningSecret:
+		return m.OldPreviousSigningSecret(ctx)
+	case profilewebhook.FieldPreviousSecretExpiresAt:
+		return m.OldPreviousSecretExpiresAt(ctx)
+	case profilewebhook.FieldMaxAttempts:
+		return m.OldMaxAttempts(ctx)
+	case profilewebhook.FieldTimeoutSeconds:
+		return m.OldTimeoutSeconds(ctx)
+	case profilewebhook.FieldFailingSince:
+		return m.OldFailingSince(ctx)
+	case profilewebhook.FieldDisabledReason:
+		return m.OldDisabledReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
@@ -3010,6 +6536,48 @@ func (m *ProfileWebhookMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSigningSecret(v)
 		return nil
+	case profilewebhook.FieldPreviousSigningSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousSigningSecret(v)
+		return nil
+	case profilewebhook.FieldPreviousSecretExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousSecretExpiresAt(v)
+		return nil
+	case profilewebhook.FieldMaxAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxAttempts(v)
+		return nil
+	case profilewebhook.FieldTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeoutSeconds(v)
+		return nil
+	case profilewebhook.FieldFailingSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailingSince(v)
+		return nil
+	case profilewebhook.FieldDisabledReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisabledReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
@@ -3017,13 +6585,26 @@ func (m *ProfileWebhookMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ProfileWebhookMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addmax_attempts != nil {
+		fields = append(fields, profilewebhook.FieldMaxAttempts)
+	}
+	if m.addtimeout_seconds != nil {
+		fields = append(fields, profilewebhook.FieldTimeoutSeconds)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ProfileWebhookMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case profilewebhook.FieldMaxAttempts:
+		return m.AddedMaxAttempts()
+	case profilewebhook.FieldTimeoutSeconds:
+		return m.AddedTimeoutSeconds()
+	}
 	return nil, false
 }
 
@@ -3032,6 +6613,20 @@ func (m *ProfileWebhookMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ProfileWebhookMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case profilewebhook.FieldMaxAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxAttempts(v)
+		return nil
+	case profilewebhook.FieldTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimeoutSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook numeric field %s", name)
 }
@@ -3039,7 +6634,23 @@ func (m *ProfileWebhookMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ProfileWebhookMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(profilewebhook.FieldPreviousSigningSecret) {
+		fields = append(fields, profilewebhook.FieldPreviousSigningSecret)
+	}
+	if m.FieldCleared(profilewebhook.FieldPreviousSecretExpiresAt) {
+		fields = append(fields, profilewebhook.FieldPreviousSecretExpiresAt)
+	}
+	if m.FieldCleared(profilewebhook.FieldMaxAttempts) {
+		fields = append(fields, profilewebhook.FieldMaxAttempts)
+	}
+	if m.FieldCleared(profilewebhook.FieldFailingSince) {
+		fields = append(fields, profilewebhook.FieldFailingSince)
+	}
+	if m.FieldCleared(profilewebhook.FieldDisabledReason) {
+		fields = append(fields, profilewebhook.FieldDisabledReason)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -3052,6 +6663,23 @@ func (m *ProfileWebhookMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ProfileWebhookMutation) ClearField(name string) error {
+	switch name {
+	case profilewebhook.FieldPreviousSigningSecret:
+		m.ClearPreviousSigningSecret()
+		return nil
+	case profilewebhook.FieldPreviousSecretExpiresAt:
+		m.ClearPreviousSecretExpiresAt()
+		return nil
+	case profilewebhook.FieldMaxAttempts:
+		m.ClearMaxAttempts()
+		return nil
+	case profilewebhook.FieldFailingSince:
+		m.ClearFailingSince()
+		return nil
+	case profilewebhook.FieldDisabledReason:
+		m.ClearDisabledReason()
+		return nil
+	}
 	return fmt.Errorf("unknown ProfileWebhook nullable field %s", name)
 }
 
@@ -3089,55 +6717,109 @@ func (m *ProfileWebhookMutation) ResetField(name string) error {
 	case profilewebhook.FieldSigningSecret:
 		m.ResetSigningSecret()
 		return nil
+	case profilewebhook.FieldPreviousSigningSecret:
+		m.ResetPreviousSigningSecret()
+		return nil
+	case profilewebhook.FieldPreviousSecretExpiresAt:
+		m.ResetPreviousSecretExpiresAt()
+		return nil
+	case profilewebhook.FieldMaxAttempts:
+		m.ResetMaxAttempts()
+		return nil
+	case profilewebhook.FieldTimeoutSeconds:
+		m.ResetTimeoutSeconds()
+		return nil
+	case profilewebhook.FieldFailingSince:
+		m.ResetFailingSince()
+		return nil
+	case profilewebhook.FieldDisabledReason:
+		m.ResetDisabledReason()
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProfileWebhookMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.deliveries != nil {
+		edges = append(edges, profilewebhook.EdgeDeliveries)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *ProfileWebhookMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case profilewebhook.EdgeDeliveries:
+		ids := make([]ent.Value, 0, len(m.deliveries))
+		for id := range m.deliveries {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProfileWebhookMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.removeddeliveries != nil {
+		edges = append(edges, profilewebhook.EdgeDeliveries)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *ProfileWebhookMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case profilewebhook.EdgeDeliveries:
+		ids := make([]ent.Value, 0, len(m.removeddeliveries))
+		for id := range m.removeddeliveries {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProfileWebhookMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.cleareddeliveries {
+		edges = append(edges, profilewebhook.EdgeDeliveries)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *ProfileWebhookMutation) EdgeCleared(name string) bool {
+	switch name {
+	case profilewebhook.EdgeDeliveries:
+		return m.cleareddeliveries
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *ProfileWebhookMutation) ClearEdge(name string) error {
+	switch name {
+	}
 	return fmt.Errorf("unknown ProfileWebhook unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *ProfileWebhookMutation) ResetEdge(name string) error {
+	switch name {
+	case profilewebhook.EdgeDeliveries:
+		m.ResetDeliveries()
+		return nil
+	}
 	return fmt.Errorf("unknown ProfileWebhook edge %s", name)
 }
 
@@ -3170,6 +6852,8 @@ type UserMutation struct {
 	locale          *string
 	hire_date       *string
 	active          *bool
+	version         *int64
+	addversion      *int64
 	custom_fields   *map[string]string
 	clearedFields   map[string]struct{}
 	events          map[string]struct{}
@@ -4372,6 +8056,62 @@ func (m *UserMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetVersion sets the "version" field.
+func (m *UserMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *UserMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *UserMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *UserMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *UserMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // SetCustomFields sets the "custom_fields" field.
 func (m *UserMutation) SetCustomFields(value map[string]string) {
 	m.custom_fields = &value
@@ -4509,7 +8249,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -4579,6 +8319,9 @@ func (m *UserMutation) Fields() []string {
 	if m.active != nil {
 		fields = append(fields, user.FieldActive)
 	}
+	if m.version != nil {
+		fields = append(fields, user.FieldVersion)
+	}
 	if m.custom_fields != nil {
 		fields = append(fields, user.FieldCustomFields)
 	}
@@ -4636,6 +8379,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.HireDate()
 	case user.FieldActive:
 		return m.Active()
+	case user.FieldVersion:
+		return m.Version()
 	case user.FieldCustomFields:
 		return m.CustomFields()
 	}
@@ -4693,6 +8438,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldHireDate(ctx)
 	case user.FieldActive:
 		return m.OldActive(ctx)
+	case user.FieldVersion:
+		return m.OldVersion(ctx)
 	case user.FieldCustomFields:
 		return m.OldCustomFields(ctx)
 	}
@@ -4865,6 +8612,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetActive(v)
 		return nil
+	case user.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case user.FieldCustomFields:
 		v, ok := value.(map[string]string)
 		if !ok {
@@ -4879,13 +8633,21 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, user.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case user.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -4894,6 +8656,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -5118,6 +8887,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldActive:
 		m.ResetActive()
+		return nil
+	case user.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case user.FieldCustomFields:
 		m.ResetCustomFields()

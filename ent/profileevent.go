@@ -34,6 +34,10 @@ type ProfileEvent struct {
 	Source schematype.ChangeSource `json:"source,omitempty"`
 	// The endpoint or webhook the change came through; empty for the admin API.
 	SourceID string `json:"source_id,omitempty"`
+	// The user's version after the change.
+	UserVersion int64 `json:"user_version,omitempty"`
+	// True for the synthetic events of testProfileWebhook; they change nothing and fan out to nobody.
+	Test bool `json:"test,omitempty"`
 	// OccurredAt holds the value of the "occurred_at" field.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -71,6 +75,10 @@ func (*ProfileEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case profileevent.FieldChangedFields, profileevent.FieldSnapshot:
 			values[i] = new([]byte)
+		case profileevent.FieldTest:
+			values[i] = new(sql.NullBool)
+		case profileevent.FieldUserVersion:
+			values[i] = new(sql.NullInt64)
 		case profileevent.FieldID, profileevent.FieldType, profileevent.FieldTrigger, profileevent.FieldUserID, profileevent.FieldSource, profileevent.FieldSourceID:
 			values[i] = new(sql.NullString)
 		case profileevent.FieldOccurredAt:
@@ -142,6 +150,18 @@ func (_m *ProfileEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SourceID = value.String
 			}
+		case profileevent.FieldUserVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field user_version", values[i])
+			} else if value.Valid {
+				_m.UserVersion = value.Int64
+			}
+		case profileevent.FieldTest:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field test", values[i])
+			} else if value.Valid {
+				_m.Test = value.Bool
+			}
 		case profileevent.FieldOccurredAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field occurred_at", values[i])
@@ -209,6 +229,12 @@ func (_m *ProfileEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source_id=")
 	builder.WriteString(_m.SourceID)
+	builder.WriteString(", ")
+	builder.WriteString("user_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserVersion))
+	builder.WriteString(", ")
+	builder.WriteString("test=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Test))
 	builder.WriteString(", ")
 	builder.WriteString("occurred_at=")
 	builder.WriteString(_m.OccurredAt.Format(time.ANSIC))

@@ -75,6 +75,34 @@ func (_c *ProfileEventCreate) SetNillableSourceID(v *string) *ProfileEventCreate
 	return _c
 }
 
+// SetUserVersion sets the "user_version" field.
+func (_c *ProfileEventCreate) SetUserVersion(v int64) *ProfileEventCreate {
+	_c.mutation.SetUserVersion(v)
+	return _c
+}
+
+// SetNillableUserVersion sets the "user_version" field if the given value is not nil.
+func (_c *ProfileEventCreate) SetNillableUserVersion(v *int64) *ProfileEventCreate {
+	if v != nil {
+		_c.SetUserVersion(*v)
+	}
+	return _c
+}
+
+// SetTest sets the "test" field.
+func (_c *ProfileEventCreate) SetTest(v bool) *ProfileEventCreate {
+	_c.mutation.SetTest(v)
+	return _c
+}
+
+// SetNillableTest sets the "test" field if the given value is not nil.
+func (_c *ProfileEventCreate) SetNillableTest(v *bool) *ProfileEventCreate {
+	if v != nil {
+		_c.SetTest(*v)
+	}
+	return _c
+}
+
 // SetOccurredAt sets the "occurred_at" field.
 func (_c *ProfileEventCreate) SetOccurredAt(v time.Time) *ProfileEventCreate {
 	_c.mutation.SetOccurredAt(v)
@@ -143,6 +171,14 @@ func (_c *ProfileEventCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ProfileEventCreate) defaults() {
+	if _, ok := _c.mutation.UserVersion(); !ok {
+		v := profileevent.DefaultUserVersion
+		_c.mutation.SetUserVersion(v)
+	}
+	if _, ok := _c.mutation.Test(); !ok {
+		v := profileevent.DefaultTest
+		_c.mutation.SetTest(v)
+	}
 	if _, ok := _c.mutation.OccurredAt(); !ok {
 		v := profileevent.DefaultOccurredAt()
 		_c.mutation.SetOccurredAt(v)
@@ -182,6 +218,12 @@ func (_c *ProfileEventCreate) check() error {
 		if err := profileevent.SourceValidator(v); err != nil {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "ProfileEvent.source": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.UserVersion(); !ok {
+		return &ValidationError{Name: "user_version", err: errors.New(`ent: missing required field "ProfileEvent.user_version"`)}
+	}
+	if _, ok := _c.mutation.Test(); !ok {
+		return &ValidationError{Name: "test", err: errors.New(`ent: missing required field "ProfileEvent.test"`)}
 	}
 	if _, ok := _c.mutation.OccurredAt(); !ok {
 		return &ValidationError{Name: "occurred_at", err: errors.New(`ent: missing required field "ProfileEvent.occurred_at"`)}
@@ -253,6 +295,14 @@ func (_c *ProfileEventCreate) createSpec() (*ProfileEvent, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.SourceID(); ok {
 		_spec.SetField(profileevent.FieldSourceID, field.TypeString, value)
 		_node.SourceID = value
+	}
+	if value, ok := _c.mutation.UserVersion(); ok {
+		_spec.SetField(profileevent.FieldUserVersion, field.TypeInt64, value)
+		_node.UserVersion = value
+	}
+	if value, ok := _c.mutation.Test(); ok {
+		_spec.SetField(profileevent.FieldTest, field.TypeBool, value)
+		_node.Test = value
 	}
 	if value, ok := _c.mutation.OccurredAt(); ok {
 		_spec.SetField(profileevent.FieldOccurredAt, field.TypeTime, value)
@@ -364,6 +414,12 @@ func (u *ProfileEventUpsertOne) UpdateNewValues() *ProfileEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.SourceID(); exists {
 			s.SetIgnore(profileevent.FieldSourceID)
+		}
+		if _, exists := u.create.mutation.UserVersion(); exists {
+			s.SetIgnore(profileevent.FieldUserVersion)
+		}
+		if _, exists := u.create.mutation.Test(); exists {
+			s.SetIgnore(profileevent.FieldTest)
 		}
 		if _, exists := u.create.mutation.OccurredAt(); exists {
 			s.SetIgnore(profileevent.FieldOccurredAt)
@@ -602,6 +658,12 @@ func (u *ProfileEventUpsertBulk) UpdateNewValues() *ProfileEventUpsertBulk {
 			}
 			if _, exists := b.mutation.SourceID(); exists {
 				s.SetIgnore(profileevent.FieldSourceID)
+			}
+			if _, exists := b.mutation.UserVersion(); exists {
+				s.SetIgnore(profileevent.FieldUserVersion)
+			}
+			if _, exists := b.mutation.Test(); exists {
+				s.SetIgnore(profileevent.FieldTest)
 			}
 			if _, exists := b.mutation.OccurredAt(); exists {
 				s.SetIgnore(profileevent.FieldOccurredAt)

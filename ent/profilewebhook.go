@@ -39,7 +39,44 @@ type ProfileWebhook struct {
 	Headers []schematype.HTTPHeader `json:"headers,omitempty"`
 	// The whsec_ signing secret, sealed with the service's secret key.
 	SigningSecret string `json:"-"`
-	selectValues  sql.SelectValues
+	// The secret before the last rotation, sealed; signatures with it are sent until previousSecretExpiresAt.
+	PreviousSigningSecret string `json:"-"`
+	// PreviousSecretExpiresAt holds the value of the "previous_secret_expires_at" field.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	// Fewer attempts than the retry schedule has; null means the whole schedule.
+	MaxAttempts *int `json:"max_attempts,omitempty"`
+	// Request timeout of one attempt.
+	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
+	// Start of the current run of failed attempts; null after a success.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	// Why the service disabled the webhook (410 Gone, failing too long); empty when an admin did.
+	DisabledReason string `json:"disabled_reason,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ProfileWebhookQuery when eager-loading is set.
+	Edges        ProfileWebhookEdges `json:"edges"`
+	selectValues sql.SelectValues
+}
+
+// ProfileWebhookEdges holds the relations/edges for other nodes in the graph.
+type ProfileWebhookEdges struct {
+	// Deliveries holds the value of the deliveries edge.
+	Deliveries []*Delivery `json:"deliveries,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+
+	namedDeliveries map[string][]*Delivery
+}
+
+// DeliveriesOrErr returns the Deliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProfileWebhookEdges) DeliveriesOrErr() ([]*Delivery, error) {
+	if e.loadedTypes[0] {
+		return e.Deliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "deliveries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -51,9 +88,11 @@ func (*ProfileWebhook) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case profilewebhook.FieldEnabled:
 			values[i] = new(sql.NullBool)
-		case profilewebhook.FieldID, profilewebhook.FieldName, profilewebhook.FieldURL, profilewebhook.FieldSigningSecret:
+		case profilewebhook.FieldMaxAttempts, profilewebhook.FieldTimeoutSeconds:
+			values[i] = new(sql.NullInt64)
+		case profilewebhook.FieldID, profilewebhook.FieldName, profilewebhook.FieldURL, profilewebhook.FieldSigningSecret, profilewebhook.FieldPreviousSigningSecret, profilewebhook.FieldDisabledReason:
 			values[i] = new(sql.NullString)
-		case profilewebhook.FieldCreatedAt, profilewebhook.FieldUpdatedAt:
+		case profilewebhook.FieldCreatedAt, profilewebhook.FieldUpdatedAt, profilewebhook.FieldPreviousSecretExpiresAt, profilewebhook.FieldFailingSince:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -144,6 +183,45 @@ func (_m *ProfileWebhook) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SigningSecret = value.String
 			}
+		case profilewebhook.FieldPreviousSigningSecret:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_signing_secret", values[i])
+			} else if value.Valid {
+				_m.PreviousSigningSecret = value.String
+			}
+		case profilewebhook.FieldPreviousSecretExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_secret_expires_at", values[i])
+			} else if value.Valid {
+				_m.PreviousSecretExpiresAt = new(time.Time)
+				*_m.PreviousSecretExpiresAt = value.Time
+			}
+		case profilewebhook.FieldMaxAttempts:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field max_attempts", values[i])
+			} else if value.Valid {
+				_m.MaxAttempts = new(int)
+				*_m.MaxAttempts = int(value.Int64)
+			}
+		case profilewebhook.FieldTimeoutSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field timeout_seconds", values[i])
+			} else if value.Valid {
+				_m.TimeoutSeconds = int(value.Int64)
+			}
+		case profilewebhook.FieldFailingSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field failing_since", values[i])
+			} else if value.Valid {
+				_m.FailingSince = new(time.Time)
+				*_m.FailingSince = value.Time
+			}
+		case profilewebhook.FieldDisabledReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field disabled_reason", values[i])
+			} else if value.Valid {
+				_m.DisabledReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -155,6 +233,11 @@ func (_m *ProfileWebhook) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *ProfileWebhook) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryDeliveries queries the "deliveries" edge of the ProfileWebhook entity.
+func (_m *ProfileWebhook) QueryDeliveries() *DeliveryQuery {
+	return NewProfileWebhookClient(_m.config).QueryDeliveries(_m)
 }
 
 // Update returns a builder for updating this ProfileWebhook.
@@ -208,8 +291,55 @@ func (_m *ProfileWebhook) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Headers))
 	builder.WriteString(", ")
 	builder.WriteString("signing_secret=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("previous_signing_secret=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.PreviousSecretExpiresAt; v != nil {
+		builder.WriteString("previous_secret_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.MaxAttempts; v != nil {
+		builder.WriteString("max_attempts=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("timeout_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TimeoutSeconds))
+	builder.WriteString(", ")
+	if v := _m.FailingSince; v != nil {
+		builder.WriteString("failing_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("disabled_reason=")
+	builder.WriteString(_m.DisabledReason)
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedDeliveries returns the Deliveries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ProfileWebhook) NamedDeliveries(name string) ([]*Delivery, error) {
+	if _m.Edges.namedDeliveries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeliveries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ProfileWebhook) appendNamedDeliveries(name string, edges ...*Delivery) {
+	if _m.Edges.namedDeliveries == nil {
+		_m.Edges.namedDeliveries = make(map[string][]*Delivery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeliveries[name] = []*Delivery{}
+	} else {
+		_m.Edges.namedDeliveries[name] = append(_m.Edges.namedDeliveries[name], edges...)
+	}
 }
 
 // ProfileWebhooks is a parsable slice of ProfileWebhook.

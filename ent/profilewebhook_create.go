@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 )
@@ -108,6 +109,90 @@ func (_c *ProfileWebhookCreate) SetSigningSecret(v string) *ProfileWebhookCreate
 	return _c
 }
 
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (_c *ProfileWebhookCreate) SetPreviousSigningSecret(v string) *ProfileWebhookCreate {
+	_c.mutation.SetPreviousSigningSecret(v)
+	return _c
+}
+
+// SetNillablePreviousSigningSecret sets the "previous_signing_secret" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillablePreviousSigningSecret(v *string) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetPreviousSigningSecret(*v)
+	}
+	return _c
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_c *ProfileWebhookCreate) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookCreate {
+	_c.mutation.SetPreviousSecretExpiresAt(v)
+	return _c
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillablePreviousSecretExpiresAt(v *time.Time) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetPreviousSecretExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (_c *ProfileWebhookCreate) SetMaxAttempts(v int) *ProfileWebhookCreate {
+	_c.mutation.SetMaxAttempts(v)
+	return _c
+}
+
+// SetNillableMaxAttempts sets the "max_attempts" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillableMaxAttempts(v *int) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetMaxAttempts(*v)
+	}
+	return _c
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (_c *ProfileWebhookCreate) SetTimeoutSeconds(v int) *ProfileWebhookCreate {
+	_c.mutation.SetTimeoutSeconds(v)
+	return _c
+}
+
+// SetNillableTimeoutSeconds sets the "timeout_seconds" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillableTimeoutSeconds(v *int) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetTimeoutSeconds(*v)
+	}
+	return _c
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_c *ProfileWebhookCreate) SetFailingSince(v time.Time) *ProfileWebhookCreate {
+	_c.mutation.SetFailingSince(v)
+	return _c
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillableFailingSince(v *time.Time) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetFailingSince(*v)
+	}
+	return _c
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (_c *ProfileWebhookCreate) SetDisabledReason(v string) *ProfileWebhookCreate {
+	_c.mutation.SetDisabledReason(v)
+	return _c
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillableDisabledReason(v *string) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetDisabledReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ProfileWebhookCreate) SetID(v string) *ProfileWebhookCreate {
 	_c.mutation.SetID(v)
@@ -120,6 +205,21 @@ func (_c *ProfileWebhookCreate) SetNillableID(v *string) *ProfileWebhookCreate {
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by IDs.
+func (_c *ProfileWebhookCreate) AddDeliveryIDs(ids ...string) *ProfileWebhookCreate {
+	_c.mutation.AddDeliveryIDs(ids...)
+	return _c
+}
+
+// AddDeliveries adds the "deliveries" edges to the Delivery entity.
+func (_c *ProfileWebhookCreate) AddDeliveries(v ...*Delivery) *ProfileWebhookCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeliveryIDs(ids...)
 }
 
 // Mutation returns the ProfileWebhookMutation object of the builder.
@@ -169,6 +269,10 @@ func (_c *ProfileWebhookCreate) defaults() {
 		v := profilewebhook.DefaultEnabled
 		_c.mutation.SetEnabled(v)
 	}
+	if _, ok := _c.mutation.TimeoutSeconds(); !ok {
+		v := profilewebhook.DefaultTimeoutSeconds
+		_c.mutation.SetTimeoutSeconds(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := profilewebhook.DefaultID()
 		_c.mutation.SetID(v)
@@ -216,6 +320,9 @@ func (_c *ProfileWebhookCreate) check() error {
 	}
 	if _, ok := _c.mutation.SigningSecret(); !ok {
 		return &ValidationError{Name: "signing_secret", err: errors.New(`ent: missing required field "ProfileWebhook.signing_secret"`)}
+	}
+	if _, ok := _c.mutation.TimeoutSeconds(); !ok {
+		return &ValidationError{Name: "timeout_seconds", err: errors.New(`ent: missing required field "ProfileWebhook.timeout_seconds"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := profilewebhook.IDValidator(v); err != nil {
@@ -297,6 +404,46 @@ func (_c *ProfileWebhookCreate) createSpec() (*ProfileWebhook, *sqlgraph.CreateS
 	if value, ok := _c.mutation.SigningSecret(); ok {
 		_spec.SetField(profilewebhook.FieldSigningSecret, field.TypeString, value)
 		_node.SigningSecret = value
+	}
+	if value, ok := _c.mutation.PreviousSigningSecret(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSigningSecret, field.TypeString, value)
+		_node.PreviousSigningSecret = value
+	}
+	if value, ok := _c.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+		_node.PreviousSecretExpiresAt = &value
+	}
+	if value, ok := _c.mutation.MaxAttempts(); ok {
+		_spec.SetField(profilewebhook.FieldMaxAttempts, field.TypeInt, value)
+		_node.MaxAttempts = &value
+	}
+	if value, ok := _c.mutation.TimeoutSeconds(); ok {
+		_spec.SetField(profilewebhook.FieldTimeoutSeconds, field.TypeInt, value)
+		_node.TimeoutSeconds = value
+	}
+	if value, ok := _c.mutation.FailingSince(); ok {
+		_spec.SetField(profilewebhook.FieldFailingSince, field.TypeTime, value)
+		_node.FailingSince = &value
+	}
+	if value, ok := _c.mutation.DisabledReason(); ok {
+		_spec.SetField(profilewebhook.FieldDisabledReason, field.TypeString, value)
+		_node.DisabledReason = value
+	}
+	if nodes := _c.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }
@@ -455,6 +602,120 @@ func (u *ProfileWebhookUpsert) SetSigningSecret(v string) *ProfileWebhookUpsert 
 // UpdateSigningSecret sets the "signing_secret" field to the value that was provided on create.
 func (u *ProfileWebhookUpsert) UpdateSigningSecret() *ProfileWebhookUpsert {
 	u.SetExcluded(profilewebhook.FieldSigningSecret)
+	return u
+}
+
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsert) SetPreviousSigningSecret(v string) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldPreviousSigningSecret, v)
+	return u
+}
+
+// UpdatePreviousSigningSecret sets the "previous_signing_secret" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdatePreviousSigningSecret() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldPreviousSigningSecret)
+	return u
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsert) ClearPreviousSigningSecret() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldPreviousSigningSecret)
+	return u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsert) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldPreviousSecretExpiresAt, v)
+	return u
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdatePreviousSecretExpiresAt() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldPreviousSecretExpiresAt)
+	return u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsert) ClearPreviousSecretExpiresAt() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldPreviousSecretExpiresAt)
+	return u
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (u *ProfileWebhookUpsert) SetMaxAttempts(v int) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldMaxAttempts, v)
+	return u
+}
+
+// UpdateMaxAttempts sets the "max_attempts" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdateMaxAttempts() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldMaxAttempts)
+	return u
+}
+
+// AddMaxAttempts adds v to the "max_attempts" field.
+func (u *ProfileWebhookUpsert) AddMaxAttempts(v int) *ProfileWebhookUpsert {
+	u.Add(profilewebhook.FieldMaxAttempts, v)
+	return u
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (u *ProfileWebhookUpsert) ClearMaxAttempts() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldMaxAttempts)
+	return u
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (u *ProfileWebhookUpsert) SetTimeoutSeconds(v int) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldTimeoutSeconds, v)
+	return u
+}
+
+// UpdateTimeoutSeconds sets the "timeout_seconds" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdateTimeoutSeconds() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldTimeoutSeconds)
+	return u
+}
+
+// AddTimeoutSeconds adds v to the "timeout_seconds" field.
+func (u *ProfileWebhookUpsert) AddTimeoutSeconds(v int) *ProfileWebhookUpsert {
+	u.Add(profilewebhook.FieldTimeoutSeconds, v)
+	return u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *ProfileWebhookUpsert) SetFailingSince(v time.Time) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldFailingSince, v)
+	return u
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdateFailingSince() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldFailingSince)
+	return u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *ProfileWebhookUpsert) ClearFailingSince() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldFailingSince)
+	return u
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *ProfileWebhookUpsert) SetDisabledReason(v string) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldDisabledReason, v)
+	return u
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdateDisabledReason() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldDisabledReason)
+	return u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *ProfileWebhookUpsert) ClearDisabledReason() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldDisabledReason)
 	return u
 }
 
@@ -632,6 +893,139 @@ func (u *ProfileWebhookUpsertOne) SetSigningSecret(v string) *ProfileWebhookUpse
 func (u *ProfileWebhookUpsertOne) UpdateSigningSecret() *ProfileWebhookUpsertOne {
 	return u.Update(func(s *ProfileWebhookUpsert) {
 		s.UpdateSigningSecret()
+	})
+}
+
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsertOne) SetPreviousSigningSecret(v string) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetPreviousSigningSecret(v)
+	})
+}
+
+// UpdatePreviousSigningSecret sets the "previous_signing_secret" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdatePreviousSigningSecret() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdatePreviousSigningSecret()
+	})
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsertOne) ClearPreviousSigningSecret() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearPreviousSigningSecret()
+	})
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsertOne) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetPreviousSecretExpiresAt(v)
+	})
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdatePreviousSecretExpiresAt() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdatePreviousSecretExpiresAt()
+	})
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsertOne) ClearPreviousSecretExpiresAt() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearPreviousSecretExpiresAt()
+	})
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (u *ProfileWebhookUpsertOne) SetMaxAttempts(v int) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetMaxAttempts(v)
+	})
+}
+
+// AddMaxAttempts adds v to the "max_attempts" field.
+func (u *ProfileWebhookUpsertOne) AddMaxAttempts(v int) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.AddMaxAttempts(v)
+	})
+}
+
+// UpdateMaxAttempts sets the "max_attempts" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdateMaxAttempts() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateMaxAttempts()
+	})
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (u *ProfileWebhookUpsertOne) ClearMaxAttempts() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearMaxAttempts()
+	})
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (u *ProfileWebhookUpsertOne) SetTimeoutSeconds(v int) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetTimeoutSeconds(v)
+	})
+}
+
+// AddTimeoutSeconds adds v to the "timeout_seconds" field.
+func (u *ProfileWebhookUpsertOne) AddTimeoutSeconds(v int) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.AddTimeoutSeconds(v)
+	})
+}
+
+// UpdateTimeoutSeconds sets the "timeout_seconds" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdateTimeoutSeconds() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateTimeoutSeconds()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *ProfileWebhookUpsertOne) SetFailingSince(v time.Time) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdateFailingSince() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *ProfileWebhookUpsertOne) ClearFailingSince() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearFailingSince()
+	})
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *ProfileWebhookUpsertOne) SetDisabledReason(v string) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetDisabledReason(v)
+	})
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdateDisabledReason() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateDisabledReason()
+	})
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *ProfileWebhookUpsertOne) ClearDisabledReason() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearDisabledReason()
 	})
 }
 
@@ -976,6 +1370,139 @@ func (u *ProfileWebhookUpsertBulk) SetSigningSecret(v string) *ProfileWebhookUps
 func (u *ProfileWebhookUpsertBulk) UpdateSigningSecret() *ProfileWebhookUpsertBulk {
 	return u.Update(func(s *ProfileWebhookUpsert) {
 		s.UpdateSigningSecret()
+	})
+}
+
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsertBulk) SetPreviousSigningSecret(v string) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetPreviousSigningSecret(v)
+	})
+}
+
+// UpdatePreviousSigningSecret sets the "previous_signing_secret" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdatePreviousSigningSecret() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdatePreviousSigningSecret()
+	})
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (u *ProfileWebhookUpsertBulk) ClearPreviousSigningSecret() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearPreviousSigningSecret()
+	})
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsertBulk) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetPreviousSecretExpiresAt(v)
+	})
+}
+
+// UpdatePreviousSecretExpiresAt sets the "previous_secret_expires_at" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdatePreviousSecretExpiresAt() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdatePreviousSecretExpiresAt()
+	})
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (u *ProfileWebhookUpsertBulk) ClearPreviousSecretExpiresAt() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearPreviousSecretExpiresAt()
+	})
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (u *ProfileWebhookUpsertBulk) SetMaxAttempts(v int) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetMaxAttempts(v)
+	})
+}
+
+// AddMaxAttempts adds v to the "max_attempts" field.
+func (u *ProfileWebhookUpsertBulk) AddMaxAttempts(v int) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.AddMaxAttempts(v)
+	})
+}
+
+// UpdateMaxAttempts sets the "max_attempts" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdateMaxAttempts() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateMaxAttempts()
+	})
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (u *ProfileWebhookUpsertBulk) ClearMaxAttempts() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearMaxAttempts()
+	})
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (u *ProfileWebhookUpsertBulk) SetTimeoutSeconds(v int) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetTimeoutSeconds(v)
+	})
+}
+
+// AddTimeoutSeconds adds v to the "timeout_seconds" field.
+func (u *ProfileWebhookUpsertBulk) AddTimeoutSeconds(v int) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.AddTimeoutSeconds(v)
+	})
+}
+
+// UpdateTimeoutSeconds sets the "timeout_seconds" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdateTimeoutSeconds() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateTimeoutSeconds()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *ProfileWebhookUpsertBulk) SetFailingSince(v time.Time) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdateFailingSince() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *ProfileWebhookUpsertBulk) ClearFailingSince() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearFailingSince()
+	})
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *ProfileWebhookUpsertBulk) SetDisabledReason(v string) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetDisabledReason(v)
+	})
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdateDisabledReason() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateDisabledReason()
+	})
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *ProfileWebhookUpsertBulk) ClearDisabledReason() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearDisabledReason()
 	})
 }
 

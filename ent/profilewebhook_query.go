@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -12,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 )
@@ -19,12 +21,14 @@ import (
 // ProfileWebhookQuery is the builder for querying ProfileWebhook entities.
 type ProfileWebhookQuery struct {
 	config
-	ctx        *QueryContext
-	order      []profilewebhook.OrderOption
-	inters     []Interceptor
-	predicates []predicate.ProfileWebhook
-	loadTotal  []func(context.Context, []*ProfileWebhook) error
-	modifiers  []func(*sql.Selector)
+	ctx                 *QueryContext
+	order               []profilewebhook.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.ProfileWebhook
+	withDeliveries      *DeliveryQuery
+	loadTotal           []func(context.Context, []*ProfileWebhook) error
+	modifiers           []func(*sql.Selector)
+	withNamedDeliveries map[string]*DeliveryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +63,28 @@ func (_q *ProfileWebhookQuery) Unique(unique bool) *ProfileWebhookQuery {
 func (_q *ProfileWebhookQuery) Order(o ...profilewebhook.OrderOption) *ProfileWebhookQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryDeliveries chains the current query on the "deliveries" edge.
+func (_q *ProfileWebhookQuery) QueryDeliveries() *DeliveryQuery {
+	query := (&DeliveryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(profilewebhook.Table, profilewebhook.FieldID, selector),
+			sqlgraph.To(delivery.Table, delivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, profilewebhook.DeliveriesTable, profilewebhook.DeliveriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first ProfileWebhook entity from the query.
@@ -248,15 +274,27 @@ func (_q *ProfileWebhookQuery) Clone() *ProfileWebhookQuery {
 		return nil
 	}
 	return &ProfileWebhookQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]profilewebhook.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.ProfileWebhook{}, _q.predicates...),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]profilewebhook.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.ProfileWebhook{}, _q.predicates...),
+		withDeliveries: _q.withDeliveries.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
+}
+
+// WithDeliveries tells the query-builder to eager-load the nodes that are connected to
+// the "deliveries" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProfileWebhookQuery) WithDeliveries(opts ...func(*DeliveryQuery)) *ProfileWebhookQuery {
+	query := (&DeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeliveries = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -335,8 +373,11 @@ func (_q *ProfileWebhookQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *ProfileWebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*ProfileWebhook, error) {
 	var (
-		nodes = []*ProfileWebhook{}
-		_spec = _q.querySpec()
+		nodes       = []*ProfileWebhook{}
+		_spec       = _q.querySpec()
+		loadedTypes = [1]bool{
+			_q.withDeliveries != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*ProfileWebhook).scanValues(nil, columns)
@@ -344,6 +385,7 @@ func (_q *ProfileWebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &ProfileWebhook{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -358,12 +400,57 @@ func (_q *ProfileWebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withDeliveries; query != nil {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *ProfileWebhook) { n.Edges.Deliveries = []*Delivery{} },
+			func(n *ProfileWebhook, e *Delivery) { n.Edges.Deliveries = append(n.Edges.Deliveries, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeliveries {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *ProfileWebhook) { n.appendNamedDeliveries(name) },
+			func(n *ProfileWebhook, e *Delivery) { n.appendNamedDeliveries(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *ProfileWebhookQuery) loadDeliveries(ctx context.Context, query *DeliveryQuery, nodes []*ProfileWebhook, init func(*ProfileWebhook), assign func(*ProfileWebhook, *Delivery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*ProfileWebhook)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(delivery.FieldWebhookID)
+	}
+	query.Where(predicate.Delivery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(profilewebhook.DeliveriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.WebhookID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "webhook_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
 }
 
 func (_q *ProfileWebhookQuery) sqlCount(ctx context.Context) (int, error) {
@@ -476,6 +563,20 @@ func (_q *ProfileWebhookQuery) ForShare(opts ...sql.LockOption) *ProfileWebhookQ
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedDeliveries tells the query-builder to eager-load the nodes that are connected to the "deliveries"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProfileWebhookQuery) WithNamedDeliveries(name string, opts ...func(*DeliveryQuery)) *ProfileWebhookQuery {
+	query := (&DeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeliveries == nil {
+		_q.withNamedDeliveries = make(map[string]*DeliveryQuery)
+	}
+	_q.withNamedDeliveries[name] = query
 	return _q
 }
 

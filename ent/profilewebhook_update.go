@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
@@ -140,9 +141,173 @@ func (_u *ProfileWebhookUpdate) SetNillableSigningSecret(v *string) *ProfileWebh
 	return _u
 }
 
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (_u *ProfileWebhookUpdate) SetPreviousSigningSecret(v string) *ProfileWebhookUpdate {
+	_u.mutation.SetPreviousSigningSecret(v)
+	return _u
+}
+
+// SetNillablePreviousSigningSecret sets the "previous_signing_secret" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillablePreviousSigningSecret(v *string) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetPreviousSigningSecret(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (_u *ProfileWebhookUpdate) ClearPreviousSigningSecret() *ProfileWebhookUpdate {
+	_u.mutation.ClearPreviousSigningSecret()
+	return _u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_u *ProfileWebhookUpdate) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookUpdate {
+	_u.mutation.SetPreviousSecretExpiresAt(v)
+	return _u
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillablePreviousSecretExpiresAt(v *time.Time) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetPreviousSecretExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (_u *ProfileWebhookUpdate) ClearPreviousSecretExpiresAt() *ProfileWebhookUpdate {
+	_u.mutation.ClearPreviousSecretExpiresAt()
+	return _u
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (_u *ProfileWebhookUpdate) SetMaxAttempts(v int) *ProfileWebhookUpdate {
+	_u.mutation.ResetMaxAttempts()
+	_u.mutation.SetMaxAttempts(v)
+	return _u
+}
+
+// SetNillableMaxAttempts sets the "max_attempts" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillableMaxAttempts(v *int) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetMaxAttempts(*v)
+	}
+	return _u
+}
+
+// AddMaxAttempts adds value to the "max_attempts" field.
+func (_u *ProfileWebhookUpdate) AddMaxAttempts(v int) *ProfileWebhookUpdate {
+	_u.mutation.AddMaxAttempts(v)
+	return _u
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (_u *ProfileWebhookUpdate) ClearMaxAttempts() *ProfileWebhookUpdate {
+	_u.mutation.ClearMaxAttempts()
+	return _u
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (_u *ProfileWebhookUpdate) SetTimeoutSeconds(v int) *ProfileWebhookUpdate {
+	_u.mutation.ResetTimeoutSeconds()
+	_u.mutation.SetTimeoutSeconds(v)
+	return _u
+}
+
+// SetNillableTimeoutSeconds sets the "timeout_seconds" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillableTimeoutSeconds(v *int) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetTimeoutSeconds(*v)
+	}
+	return _u
+}
+
+// AddTimeoutSeconds adds value to the "timeout_seconds" field.
+func (_u *ProfileWebhookUpdate) AddTimeoutSeconds(v int) *ProfileWebhookUpdate {
+	_u.mutation.AddTimeoutSeconds(v)
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *ProfileWebhookUpdate) SetFailingSince(v time.Time) *ProfileWebhookUpdate {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillableFailingSince(v *time.Time) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *ProfileWebhookUpdate) ClearFailingSince() *ProfileWebhookUpdate {
+	_u.mutation.ClearFailingSince()
+	return _u
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (_u *ProfileWebhookUpdate) SetDisabledReason(v string) *ProfileWebhookUpdate {
+	_u.mutation.SetDisabledReason(v)
+	return _u
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillableDisabledReason(v *string) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetDisabledReason(*v)
+	}
+	return _u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (_u *ProfileWebhookUpdate) ClearDisabledReason() *ProfileWebhookUpdate {
+	_u.mutation.ClearDisabledReason()
+	return _u
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by IDs.
+func (_u *ProfileWebhookUpdate) AddDeliveryIDs(ids ...string) *ProfileWebhookUpdate {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the Delivery entity.
+func (_u *ProfileWebhookUpdate) AddDeliveries(v ...*Delivery) *ProfileWebhookUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
+}
+
 // Mutation returns the ProfileWebhookMutation object of the builder.
 func (_u *ProfileWebhookUpdate) Mutation() *ProfileWebhookMutation {
 	return _u.mutation
+}
+
+// ClearDeliveries clears all "deliveries" edges to the Delivery entity.
+func (_u *ProfileWebhookUpdate) ClearDeliveries() *ProfileWebhookUpdate {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to Delivery entities by IDs.
+func (_u *ProfileWebhookUpdate) RemoveDeliveryIDs(ids ...string) *ProfileWebhookUpdate {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to Delivery entities.
+func (_u *ProfileWebhookUpdate) RemoveDeliveries(v ...*Delivery) *ProfileWebhookUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -254,6 +419,90 @@ func (_u *ProfileWebhookUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.SigningSecret(); ok {
 		_spec.SetField(profilewebhook.FieldSigningSecret, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PreviousSigningSecret(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSigningSecret, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSigningSecretCleared() {
+		_spec.ClearField(profilewebhook.FieldPreviousSigningSecret, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousSecretExpiresAtCleared() {
+		_spec.ClearField(profilewebhook.FieldPreviousSecretExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MaxAttempts(); ok {
+		_spec.SetField(profilewebhook.FieldMaxAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxAttempts(); ok {
+		_spec.AddField(profilewebhook.FieldMaxAttempts, field.TypeInt, value)
+	}
+	if _u.mutation.MaxAttemptsCleared() {
+		_spec.ClearField(profilewebhook.FieldMaxAttempts, field.TypeInt)
+	}
+	if value, ok := _u.mutation.TimeoutSeconds(); ok {
+		_spec.SetField(profilewebhook.FieldTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeoutSeconds(); ok {
+		_spec.AddField(profilewebhook.FieldTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(profilewebhook.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(profilewebhook.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisabledReason(); ok {
+		_spec.SetField(profilewebhook.FieldDisabledReason, field.TypeString, value)
+	}
+	if _u.mutation.DisabledReasonCleared() {
+		_spec.ClearField(profilewebhook.FieldDisabledReason, field.TypeString)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -385,9 +634,173 @@ func (_u *ProfileWebhookUpdateOne) SetNillableSigningSecret(v *string) *ProfileW
 	return _u
 }
 
+// SetPreviousSigningSecret sets the "previous_signing_secret" field.
+func (_u *ProfileWebhookUpdateOne) SetPreviousSigningSecret(v string) *ProfileWebhookUpdateOne {
+	_u.mutation.SetPreviousSigningSecret(v)
+	return _u
+}
+
+// SetNillablePreviousSigningSecret sets the "previous_signing_secret" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillablePreviousSigningSecret(v *string) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetPreviousSigningSecret(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSigningSecret clears the value of the "previous_signing_secret" field.
+func (_u *ProfileWebhookUpdateOne) ClearPreviousSigningSecret() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearPreviousSigningSecret()
+	return _u
+}
+
+// SetPreviousSecretExpiresAt sets the "previous_secret_expires_at" field.
+func (_u *ProfileWebhookUpdateOne) SetPreviousSecretExpiresAt(v time.Time) *ProfileWebhookUpdateOne {
+	_u.mutation.SetPreviousSecretExpiresAt(v)
+	return _u
+}
+
+// SetNillablePreviousSecretExpiresAt sets the "previous_secret_expires_at" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillablePreviousSecretExpiresAt(v *time.Time) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetPreviousSecretExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretExpiresAt clears the value of the "previous_secret_expires_at" field.
+func (_u *ProfileWebhookUpdateOne) ClearPreviousSecretExpiresAt() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearPreviousSecretExpiresAt()
+	return _u
+}
+
+// SetMaxAttempts sets the "max_attempts" field.
+func (_u *ProfileWebhookUpdateOne) SetMaxAttempts(v int) *ProfileWebhookUpdateOne {
+	_u.mutation.ResetMaxAttempts()
+	_u.mutation.SetMaxAttempts(v)
+	return _u
+}
+
+// SetNillableMaxAttempts sets the "max_attempts" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillableMaxAttempts(v *int) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetMaxAttempts(*v)
+	}
+	return _u
+}
+
+// AddMaxAttempts adds value to the "max_attempts" field.
+func (_u *ProfileWebhookUpdateOne) AddMaxAttempts(v int) *ProfileWebhookUpdateOne {
+	_u.mutation.AddMaxAttempts(v)
+	return _u
+}
+
+// ClearMaxAttempts clears the value of the "max_attempts" field.
+func (_u *ProfileWebhookUpdateOne) ClearMaxAttempts() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearMaxAttempts()
+	return _u
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (_u *ProfileWebhookUpdateOne) SetTimeoutSeconds(v int) *ProfileWebhookUpdateOne {
+	_u.mutation.ResetTimeoutSeconds()
+	_u.mutation.SetTimeoutSeconds(v)
+	return _u
+}
+
+// SetNillableTimeoutSeconds sets the "timeout_seconds" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillableTimeoutSeconds(v *int) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetTimeoutSeconds(*v)
+	}
+	return _u
+}
+
+// AddTimeoutSeconds adds value to the "timeout_seconds" field.
+func (_u *ProfileWebhookUpdateOne) AddTimeoutSeconds(v int) *ProfileWebhookUpdateOne {
+	_u.mutation.AddTimeoutSeconds(v)
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *ProfileWebhookUpdateOne) SetFailingSince(v time.Time) *ProfileWebhookUpdateOne {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillableFailingSince(v *time.Time) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *ProfileWebhookUpdateOne) ClearFailingSince() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearFailingSince()
+	return _u
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (_u *ProfileWebhookUpdateOne) SetDisabledReason(v string) *ProfileWebhookUpdateOne {
+	_u.mutation.SetDisabledReason(v)
+	return _u
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillableDisabledReason(v *string) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetDisabledReason(*v)
+	}
+	return _u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (_u *ProfileWebhookUpdateOne) ClearDisabledReason() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearDisabledReason()
+	return _u
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by IDs.
+func (_u *ProfileWebhookUpdateOne) AddDeliveryIDs(ids ...string) *ProfileWebhookUpdateOne {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the Delivery entity.
+func (_u *ProfileWebhookUpdateOne) AddDeliveries(v ...*Delivery) *ProfileWebhookUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
+}
+
 // Mutation returns the ProfileWebhookMutation object of the builder.
 func (_u *ProfileWebhookUpdateOne) Mutation() *ProfileWebhookMutation {
 	return _u.mutation
+}
+
+// ClearDeliveries clears all "deliveries" edges to the Delivery entity.
+func (_u *ProfileWebhookUpdateOne) ClearDeliveries() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to Delivery entities by IDs.
+func (_u *ProfileWebhookUpdateOne) RemoveDeliveryIDs(ids ...string) *ProfileWebhookUpdateOne {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to Delivery entities.
+func (_u *ProfileWebhookUpdateOne) RemoveDeliveries(v ...*Delivery) *ProfileWebhookUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Where appends a list predicates to the ProfileWebhookUpdate builder.
@@ -529,6 +942,90 @@ func (_u *ProfileWebhookUpdateOne) sqlSave(ctx context.Context) (_node *ProfileW
 	}
 	if value, ok := _u.mutation.SigningSecret(); ok {
 		_spec.SetField(profilewebhook.FieldSigningSecret, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PreviousSigningSecret(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSigningSecret, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSigningSecretCleared() {
+		_spec.ClearField(profilewebhook.FieldPreviousSigningSecret, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretExpiresAt(); ok {
+		_spec.SetField(profilewebhook.FieldPreviousSecretExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousSecretExpiresAtCleared() {
+		_spec.ClearField(profilewebhook.FieldPreviousSecretExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MaxAttempts(); ok {
+		_spec.SetField(profilewebhook.FieldMaxAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxAttempts(); ok {
+		_spec.AddField(profilewebhook.FieldMaxAttempts, field.TypeInt, value)
+	}
+	if _u.mutation.MaxAttemptsCleared() {
+		_spec.ClearField(profilewebhook.FieldMaxAttempts, field.TypeInt)
+	}
+	if value, ok := _u.mutation.TimeoutSeconds(); ok {
+		_spec.SetField(profilewebhook.FieldTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeoutSeconds(); ok {
+		_spec.AddField(profilewebhook.FieldTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(profilewebhook.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(profilewebhook.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisabledReason(); ok {
+		_spec.SetField(profilewebhook.FieldDisabledReason, field.TypeString, value)
+	}
+	if _u.mutation.DisabledReasonCleared() {
+		_spec.ClearField(profilewebhook.FieldDisabledReason, field.TypeString)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   profilewebhook.DeliveriesTable,
+			Columns: []string{profilewebhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &ProfileWebhook{config: _u.config}
 	_spec.Assign = _node.assignValues

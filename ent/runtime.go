@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
@@ -48,6 +50,68 @@ func init() {
 	customprofilefield.DefaultID = customprofilefieldDescID.Default.(func() string)
 	// customprofilefield.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customprofilefield.IDValidator = customprofilefieldDescID.Validators[0].(func(string) error)
+	deliveryMixin := schema.Delivery{}.Mixin()
+	deliveryMixinFields0 := deliveryMixin[0].Fields()
+	_ = deliveryMixinFields0
+	deliveryMixinFields1 := deliveryMixin[1].Fields()
+	_ = deliveryMixinFields1
+	deliveryFields := schema.Delivery{}.Fields()
+	_ = deliveryFields
+	// deliveryDescCreatedAt is the schema descriptor for created_at field.
+	deliveryDescCreatedAt := deliveryMixinFields1[0].Descriptor()
+	// delivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	delivery.DefaultCreatedAt = deliveryDescCreatedAt.Default.(func() time.Time)
+	// deliveryDescUpdatedAt is the schema descriptor for updated_at field.
+	deliveryDescUpdatedAt := deliveryMixinFields1[1].Descriptor()
+	// delivery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	delivery.DefaultUpdatedAt = deliveryDescUpdatedAt.Default.(func() time.Time)
+	// delivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	delivery.UpdateDefaultUpdatedAt = deliveryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deliveryDescAttemptCount is the schema descriptor for attempt_count field.
+	deliveryDescAttemptCount := deliveryFields[7].Descriptor()
+	// delivery.DefaultAttemptCount holds the default value on creation for the attempt_count field.
+	delivery.DefaultAttemptCount = deliveryDescAttemptCount.Default.(int)
+	// delivery.AttemptCountValidator is a validator for the "attempt_count" field. It is called by the builders before save.
+	delivery.AttemptCountValidator = deliveryDescAttemptCount.Validators[0].(func(int) error)
+	// deliveryDescRetryBase is the schema descriptor for retry_base field.
+	deliveryDescRetryBase := deliveryFields[8].Descriptor()
+	// delivery.DefaultRetryBase holds the default value on creation for the retry_base field.
+	delivery.DefaultRetryBase = deliveryDescRetryBase.Default.(int)
+	// delivery.RetryBaseValidator is a validator for the "retry_base" field. It is called by the builders before save.
+	delivery.RetryBaseValidator = deliveryDescRetryBase.Validators[0].(func(int) error)
+	// deliveryDescTest is the schema descriptor for test field.
+	deliveryDescTest := deliveryFields[12].Descriptor()
+	// delivery.DefaultTest holds the default value on creation for the test field.
+	delivery.DefaultTest = deliveryDescTest.Default.(bool)
+	// deliveryDescID is the schema descriptor for id field.
+	deliveryDescID := deliveryMixinFields0[0].Descriptor()
+	// delivery.DefaultID holds the default value on creation for the id field.
+	delivery.DefaultID = deliveryDescID.Default.(func() string)
+	// delivery.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	delivery.IDValidator = deliveryDescID.Validators[0].(func(string) error)
+	deliveryattemptMixin := schema.DeliveryAttempt{}.Mixin()
+	deliveryattemptMixinFields0 := deliveryattemptMixin[0].Fields()
+	_ = deliveryattemptMixinFields0
+	deliveryattemptFields := schema.DeliveryAttempt{}.Fields()
+	_ = deliveryattemptFields
+	// deliveryattemptDescNumber is the schema descriptor for number field.
+	deliveryattemptDescNumber := deliveryattemptFields[1].Descriptor()
+	// deliveryattempt.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	deliveryattempt.NumberValidator = deliveryattemptDescNumber.Validators[0].(func(int) error)
+	// deliveryattemptDescResponseBodyTruncated is the schema descriptor for response_body_truncated field.
+	deliveryattemptDescResponseBodyTruncated := deliveryattemptFields[8].Descriptor()
+	// deliveryattempt.DefaultResponseBodyTruncated holds the default value on creation for the response_body_truncated field.
+	deliveryattempt.DefaultResponseBodyTruncated = deliveryattemptDescResponseBodyTruncated.Default.(bool)
+	// deliveryattemptDescCreatedAt is the schema descriptor for created_at field.
+	deliveryattemptDescCreatedAt := deliveryattemptFields[12].Descriptor()
+	// deliveryattempt.DefaultCreatedAt holds the default value on creation for the created_at field.
+	deliveryattempt.DefaultCreatedAt = deliveryattemptDescCreatedAt.Default.(func() time.Time)
+	// deliveryattemptDescID is the schema descriptor for id field.
+	deliveryattemptDescID := deliveryattemptMixinFields0[0].Descriptor()
+	// deliveryattempt.DefaultID holds the default value on creation for the id field.
+	deliveryattempt.DefaultID = deliveryattemptDescID.Default.(func() string)
+	// deliveryattempt.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	deliveryattempt.IDValidator = deliveryattemptDescID.Validators[0].(func(string) error)
 	inboundendpointMixin := schema.InboundEndpoint{}.Mixin()
 	inboundendpointMixinFields0 := inboundendpointMixin[0].Fields()
 	_ = inboundendpointMixinFields0
@@ -88,8 +152,16 @@ func init() {
 	_ = profileeventMixinFields0
 	profileeventFields := schema.ProfileEvent{}.Fields()
 	_ = profileeventFields
+	// profileeventDescUserVersion is the schema descriptor for user_version field.
+	profileeventDescUserVersion := profileeventFields[7].Descriptor()
+	// profileevent.DefaultUserVersion holds the default value on creation for the user_version field.
+	profileevent.DefaultUserVersion = profileeventDescUserVersion.Default.(int64)
+	// profileeventDescTest is the schema descriptor for test field.
+	profileeventDescTest := profileeventFields[8].Descriptor()
+	// profileevent.DefaultTest holds the default value on creation for the test field.
+	profileevent.DefaultTest = profileeventDescTest.Default.(bool)
 	// profileeventDescOccurredAt is the schema descriptor for occurred_at field.
-	profileeventDescOccurredAt := profileeventFields[7].Descriptor()
+	profileeventDescOccurredAt := profileeventFields[9].Descriptor()
 	// profileevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
 	profileevent.DefaultOccurredAt = profileeventDescOccurredAt.Default.(func() time.Time)
 	// profileeventDescID is the schema descriptor for id field.
@@ -127,6 +199,10 @@ func init() {
 	profilewebhookDescEnabled := profilewebhookFields[2].Descriptor()
 	// profilewebhook.DefaultEnabled holds the default value on creation for the enabled field.
 	profilewebhook.DefaultEnabled = profilewebhookDescEnabled.Default.(bool)
+	// profilewebhookDescTimeoutSeconds is the schema descriptor for timeout_seconds field.
+	profilewebhookDescTimeoutSeconds := profilewebhookFields[11].Descriptor()
+	// profilewebhook.DefaultTimeoutSeconds holds the default value on creation for the timeout_seconds field.
+	profilewebhook.DefaultTimeoutSeconds = profilewebhookDescTimeoutSeconds.Default.(int)
 	// profilewebhookDescID is the schema descriptor for id field.
 	profilewebhookDescID := profilewebhookMixinFields0[0].Descriptor()
 	// profilewebhook.DefaultID holds the default value on creation for the id field.
@@ -154,6 +230,10 @@ func init() {
 	userDescActive := userFields[20].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescVersion is the schema descriptor for version field.
+	userDescVersion := userFields[21].Descriptor()
+	// user.DefaultVersion holds the default value on creation for the version field.
+	user.DefaultVersion = userDescVersion.Default.(int64)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -16,6 +16,10 @@ type Tx struct {
 	config
 	// CustomProfileField is the client for interacting with the CustomProfileField builders.
 	CustomProfileField *CustomProfileFieldClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
+	// DeliveryAttempt is the client for interacting with the DeliveryAttempt builders.
+	DeliveryAttempt *DeliveryAttemptClient
 	// InboundEndpoint is the client for interacting with the InboundEndpoint builders.
 	InboundEndpoint *InboundEndpointClient
 	// ProfileEvent is the client for interacting with the ProfileEvent builders.
@@ -156,6 +160,8 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.CustomProfileField = NewCustomProfileFieldClient(tx.config)
+	tx.Delivery = NewDeliveryClient(tx.config)
+	tx.DeliveryAttempt = NewDeliveryAttemptClient(tx.config)
 	tx.InboundEndpoint = NewInboundEndpointClient(tx.config)
 	tx.ProfileEvent = NewProfileEventClient(tx.config)
 	tx.ProfileWebhook = NewProfileWebhookClient(tx.config)

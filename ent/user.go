@@ -64,6 +64,8 @@ type User struct {
 	HireDate *string `json:"hire_date,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// Incremented by every change; orders the user's events and deliveries.
+	Version int64 `json:"version,omitempty"`
 	// Values of custom profile fields by key, in their canonical text form.
 	CustomFields map[string]string `json:"custom_fields,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -103,6 +105,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case user.FieldActive:
 			values[i] = new(sql.NullBool)
+		case user.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case user.FieldID, user.FieldEmail, user.FieldUserName, user.FieldEmployeeID, user.FieldExternalID, user.FieldFirstName, user.FieldLastName, user.FieldDisplayName, user.FieldJobTitle, user.FieldDepartment, user.FieldDivision, user.FieldCostCenter, user.FieldManagerEmail, user.FieldWorkPhone, user.FieldMobilePhone, user.FieldOfficeLocation, user.FieldCity, user.FieldCountry, user.FieldTimeZone, user.FieldLocale, user.FieldHireDate:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
@@ -286,6 +290,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Active = value.Bool
 			}
+		case user.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = value.Int64
+			}
 		case user.FieldCustomFields:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field custom_fields", values[i])
@@ -443,6 +453,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("custom_fields=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomFields))

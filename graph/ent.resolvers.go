@@ -25,6 +25,10 @@ func (r *queryResolver) CustomProfileFields(ctx context.Context, after *entgql.C
 	return r.Client.CustomProfileField.Query().Paginate(ctx, after, first, before, last, ent.WithCustomProfileFieldOrder(orderBy), ent.WithCustomProfileFieldFilter(where.Filter))
 }
 
+func (r *queryResolver) Deliveries(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DeliveryOrder, where *ent.DeliveryWhereInput) (*ent.DeliveryConnection, error) {
+	return r.Client.Delivery.Query().Paginate(ctx, after, first, before, last, ent.WithDeliveryOrder(orderBy), ent.WithDeliveryFilter(where.Filter))
+}
+
 func (r *queryResolver) InboundEndpoints(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InboundEndpointOrder, where *ent.InboundEndpointWhereInput) (*ent.InboundEndpointConnection, error) {
 	return r.Client.InboundEndpoint.Query().Paginate(ctx, after, first, before, last, ent.WithInboundEndpointOrder(orderBy), ent.WithInboundEndpointFilter(where.Filter))
 }
@@ -41,6 +45,8 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string],
 	return r.Client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+func (r *Resolver) Delivery() generated.DeliveryResolver { return &deliveryResolver{r} }
+
 func (r *Resolver) InboundEndpoint() generated.InboundEndpointResolver {
 	return &inboundEndpointResolver{r}
 }
@@ -48,6 +54,7 @@ func (r *Resolver) InboundEndpoint() generated.InboundEndpointResolver {
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
+	deliveryResolver        struct{ *Resolver }
 	inboundEndpointResolver struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
 )

@@ -71,7 +71,7 @@ func (r *mutationResolver) DeleteInboundEndpoint(ctx context.Context, id string)
 	return r.Webhooks.DeleteEndpoint(ctx, id)
 }
 
-func (r *queryResolver) ProfileFields(ctx context.Context) ([]profile.Field, error) {
+func (r *queryResolver) ProfileFields(ctx context.Context) ([]*profile.Field, error) {
 	return profile.Fields(ctx, r.Client)
 }
 

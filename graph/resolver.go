@@ -4,6 +4,7 @@
 package graph
 
 import (
+	"github.com/profilehooks/profilehooks/dispatcher"
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/webhook"
@@ -11,7 +12,8 @@ import (
 
 // Resolver is the root resolver. Its fields are set once at start-up.
 type Resolver struct {
-	Client   *ent.Client
-	Profiles *profile.Service
-	Webhooks *webhook.Service
+	Client     *ent.Client
+	Profiles   *profile.Service
+	Webhooks   *webhook.Service
+	Dispatcher *dispatcher.Dispatcher
 }

@@ -208,10 +208,14 @@ func optional(s *string) any {
 }
 
 // Fields returns the whole catalog as Query.profileFields lists it.
-func Fields(ctx context.Context, client *ent.Client) ([]Field, error) {
+func Fields(ctx context.Context, client *ent.Client) ([]*Field, error) {
 	cat, err := LoadCatalog(ctx, client)
 	if err != nil {
 		return nil, err
 	}
-	return cat.Fields(), nil
+	out := make([]*Field, len(cat.fields))
+	for i := range cat.fields {
+		out[i] = &cat.fields[i]
+	}
+	return out, nil
 }

@@ -159,7 +159,7 @@ func (s *Service) DeleteCustomField(ctx context.Context, id string, inUse Mappin
 				values[k] = v
 			}
 		}
-		u, err := client.User.UpdateOne(u).SetCustomFields(values).SetUpdatedAt(s.now()).Save(ctx)
+		u, err := client.User.UpdateOne(u).SetCustomFields(values).SetUpdatedAt(s.now()).AddVersion(1).Save(ctx)
 		if err != nil {
 			return "", fmt.Errorf("profile: clear %s: %w", def.Key, err)
 		}

@@ -96,7 +96,7 @@ func (s *Service) CreateUser(ctx context.Context, changes []Change, active bool,
 		return nil, fault.Invalid("input", "at least one of %s is required", strings.Join(IdentifierKeys(), ", "))
 	}
 	now := s.now()
-	create := client.User.Create().SetActive(active).SetCreatedAt(now).SetUpdatedAt(now)
+	create := client.User.Create().SetActive(active).SetCreatedAt(now).SetUpdatedAt(now).SetVersion(1)
 	if len(d.custom) > 0 {
 		create.SetCustomFields(d.custom)
 	}
@@ -145,7 +145,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, changes []Change
 	if !d.hasIdentifier() {
 		return nil, fault.Invalid("input", "a user must keep at least one of %s", strings.Join(IdentifierKeys(), ", "))
 	}
-	upd := client.User.UpdateOne(u).SetUpdatedAt(s.now()).SetCustomFields(d.custom)
+	upd := client.User.UpdateOne(u).SetUpdatedAt(s.now()).SetCustomFields(d.custom).AddVersion(1)
 	for key, v := range d.builtins {
 		col := builtinByKey[key].column
 		if v == nil {
@@ -187,7 +187,7 @@ func (s *Service) SetActive(ctx context.Context, id string, active bool, src Sou
 	if err != nil {
 		return nil, err
 	}
-	u, err = client.User.UpdateOne(u).SetActive(active).SetUpdatedAt(s.now()).Save(ctx)
+	u, err = client.User.UpdateOne(u).SetActive(active).SetUpdatedAt(s.now()).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, saveError(err)
 	}
@@ -211,6 +211,7 @@ func (s *Service) record(ctx context.Context, client *ent.Client, typ schematype
 		SetSnapshot(cat.Snapshot(u)).
 		SetSource(src.Kind).
 		SetSourceID(src.ID).
+		SetUserVersion(u.Version).
 		SetOccurredAt(s.now()).
 		Save(ctx)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/profilehooks/profilehooks/retry"
 )
 
 // Config is the configuration of `profilehooks serve`. Every flag can also
@@ -41,14 +43,16 @@ type Config struct {
 	ComplexityLimit int
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
+	// Retention is how long delivery attempts and finished deliveries are
+	// kept.
+	Retention time.Duration
+	// Version is the binary's version, sent in the User-Agent of deliveries.
+	Version string
 }
 
 // DefaultRetrySchedule is the delay before each delivery attempt: the
 // first attempt at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
-var DefaultRetrySchedule = []time.Duration{
-	0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
-	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
-}
+var DefaultRetrySchedule = retry.DefaultSchedule
 
 // EnvPrefix starts the environment variables that set flags.
 const EnvPrefix = "PROFILEHOOKS_"
@@ -72,6 +76,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", 5000, "largest complexity of one GraphQL operation")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest graceful shutdown")
+	fs.DurationVar(&c.Retention, "retention", 30*24*time.Hour, "how long delivery attempts and finished deliveries are kept")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {

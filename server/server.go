@@ -16,7 +16,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
+	"github.com/profilehooks/profilehooks/dispatcher"
+	"github.com/profilehooks/profilehooks/egress"
 	"github.com/profilehooks/profilehooks/graph"
+	"github.com/profilehooks/profilehooks/retry"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/secret"
 	"github.com/profilehooks/profilehooks/store"
@@ -26,10 +29,11 @@ import (
 // Server is a configured profilehooks service. Create it with New, run it
 // with Serve and release it with Close.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	db      *store.DB
-	handler http.Handler
+	cfg        Config
+	log        *slog.Logger
+	db         *store.DB
+	dispatcher *dispatcher.Dispatcher
+	handler    http.Handler
 }
 
 // Deps are the parts New builds that a caller may provide instead; the zero
@@ -62,14 +66,45 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 	if auth.DevMode() {
 		logger.Warn("DEV MODE: no --admin-token is set; the API answers unauthenticated requests from loopback addresses only. Set --admin-token before exposing the service.")
 	}
+	m := newMetrics()
+	profiles := &profile.Service{Now: deps.Now}
+	d := dispatcher.New(dispatcher.Config{
+		Client:     db.Client,
+		HTTP:       egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets}),
+		Box:        box,
+		Profiles:   profiles,
+		Policy:     retry.Policy{Schedule: cfg.RetrySchedule},
+		Now:        deps.Now,
+		Retention:  cfg.Retention,
+		UserAgent:  "profilehooks/" + cfg.Version,
+		Logger:     logger,
+		Registerer: m.registry,
+		Dialect:    db.Dialect,
+	})
+	profiles.OnEvent = d.FanOut
 	res := &graph.Resolver{
-		Client:   db.Client,
-		Profiles: &profile.Service{Now: deps.Now},
-		Webhooks: &webhook.Service{Box: box, PublicURL: cfg.PublicBaseURL()},
+		Client:     db.Client,
+		Profiles:   profiles,
+		Webhooks:   &webhook.Service{Box: box, PublicURL: cfg.PublicBaseURL(), Now: deps.Now},
+		Dispatcher: d,
 	}
-	s := &Server{cfg: cfg, log: logger, db: db}
-	s.handler = s.routes(res, auth)
+	s := &Server{cfg: cfg, log: logger, db: db, dispatcher: d}
+	s.handler = s.routes(res, auth, m)
 	return s, nil
+}
+
+// Start runs the background components (the dispatcher) until ctx ends.
+// The returned function waits until they have stopped: attempts in flight
+// finish and are recorded first.
+func (s *Server) Start(ctx context.Context) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.dispatcher.Run(ctx); err != nil {
+			s.log.Error("dispatcher stopped", "err", err)
+		}
+	}()
+	return func() { <-done }
 }
 
 // Handler returns the service's HTTP handler.
@@ -78,8 +113,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // DB returns the service's database.
 func (s *Server) DB() *store.DB { return s.db }
 
-func (s *Server) routes(res *graph.Resolver, auth *Authenticator) http.Handler {
-	m := newMetrics()
+func (s *Server) routes(res *graph.Resolver, auth *Authenticator, m *metrics) http.Handler {
 	gql := newGraphQLHandler(res, auth, s.log, s.cfg.ComplexityLimit, m)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.route("graphql", requireAuth(auth, withRemoteAddr(gql))))
@@ -160,9 +194,17 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// Serve accepts connections on ln until ctx ends, then stops accepting and
-// waits up to the shutdown timeout for requests in flight.
+// Serve runs the background components and accepts connections on ln until
+// ctx ends; then it stops accepting, waits up to the shutdown timeout for
+// requests in flight, and lets the dispatcher finish and record the
+// attempts in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	waitBackground := s.Start(bgCtx)
+	defer func() {
+		stopBackground()
+		waitBackground()
+	}()
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -19,6 +20,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
 
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/secret"
 )
 
 // DB is an open database: the ent client the service shares between the
@@ -77,10 +79,17 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	return out, nil
 }
 
+var migrateMu sync.Mutex
+
 // Migrate brings the schema up to date with ent/schema: it creates missing
 // tables, columns and indexes and never drops anything. It runs at every
 // start-up.
 func (db *DB) Migrate(ctx context.Context) error {
+	// ent's migration mutates the package-level table descriptors in
+	// ent/migrate, so two migrations in one process (parallel tests) must
+	// not overlap.
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	if err := db.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
@@ -126,14 +135,15 @@ func redact(rawURL string) string {
 	return u.Redacted()
 }
 
-// WithTx runs fn in a transaction of db's client, with the transaction's
-// client in fn's context (ent.FromContext), and commits when fn returns nil.
+// WithTx runs fn in a transaction of client, with the transaction in fn's
+// context (ent.TxFromContext, and its client as ent.FromContext), and
+// commits when fn returns nil.
 func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context) error) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(ent.NewContext(ctx, tx.Client())); err != nil {
+	if err := fn(ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
 		}
@@ -143,4 +153,11 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// NewOwnerID returns an ID naming this process as the owner of the leases
+// it takes: the host name and a random suffix.
+func NewOwnerID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%x", host, secret.Random(6))
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
@@ -22,6 +23,16 @@ import (
 
 // MaxURLLength is the longest webhook URL accepted, in bytes.
 const MaxURLLength = 2048
+
+// DefaultTimeoutSeconds is the request timeout of a webhook that sets none.
+const DefaultTimeoutSeconds = 10
+
+// MaxTimeoutSeconds is the longest request timeout a webhook may set.
+const MaxTimeoutSeconds = 60
+
+// DefaultGracePeriod is how long deliveries carry the old signature after
+// a secret rotation when none is given.
+const DefaultGracePeriod = 24 * time.Hour
 
 // MaxHeaderValueLength is the longest custom header value, in bytes.
 const MaxHeaderValueLength = 4096
@@ -35,6 +46,15 @@ type Service struct {
 	// PublicURL is the base of incoming endpoint URLs, without a trailing
 	// slash ("https://hooks.example.com").
 	PublicURL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // WebhookSpec is a new profile webhook. A nil Enabled means true.
@@ -46,6 +66,8 @@ type WebhookSpec struct {
 	RequestParameters  []schematype.ParameterMapping
 	ResponseParameters []schematype.ParameterMapping
 	Headers            []schematype.HTTPHeader
+	MaxAttempts        *int
+	TimeoutSeconds     *int
 }
 
 // WebhookPatch changes a profile webhook. Nil members keep their values; a
@@ -58,6 +80,8 @@ type WebhookPatch struct {
 	RequestParameters  []schematype.ParameterMapping
 	ResponseParameters []schematype.ParameterMapping
 	Headers            []schematype.HTTPHeader
+	MaxAttempts        *int
+	TimeoutSeconds     *int
 }
 
 // CreatedWebhook is a new webhook with its signing secret, which is shown
@@ -77,6 +101,7 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Created
 	w := webhookConfig{
 		name: spec.Name, url: spec.URL, triggers: spec.Triggers,
 		request: spec.RequestParameters, response: spec.ResponseParameters, headers: spec.Headers,
+		maxAttempts: spec.MaxAttempts, timeoutSeconds: deref(spec.TimeoutSeconds, DefaultTimeoutSeconds),
 	}
 	if err := w.validate(cat); err != nil {
 		return nil, fault.Prefix("input", err)
@@ -91,6 +116,8 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Created
 		SetResponseParameters(nonNil(w.response)).
 		SetHeaders(nonNil(w.headers)).
 		SetSigningSecret(s.Box.Seal(signing)).
+		SetNillableMaxAttempts(w.maxAttempts).
+		SetTimeoutSeconds(w.timeoutSeconds).
 		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: create: %w", err)
@@ -119,6 +146,11 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 		request:  orStored(patch.RequestParameters, hook.RequestParameters),
 		response: orStored(patch.ResponseParameters, hook.ResponseParameters),
 		headers:  orStored(patch.Headers, hook.Headers),
+		maxAttempts:    hook.MaxAttempts,
+		timeoutSeconds: deref(patch.TimeoutSeconds, hook.TimeoutSeconds),
+	}
+	if patch.MaxAttempts != nil {
+		w.maxAttempts = patch.MaxAttempts
 	}
 	if err := w.validate(cat); err != nil {
 		return nil, fault.Prefix("input", err)
@@ -129,9 +161,17 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 		SetTriggers(w.triggers).
 		SetRequestParameters(nonNil(w.request)).
 		SetResponseParameters(nonNil(w.response)).
-		SetHeaders(nonNil(w.headers))
+		SetHeaders(nonNil(w.headers)).
+		SetTimeoutSeconds(w.timeoutSeconds)
+	if patch.MaxAttempts != nil {
+		upd.SetMaxAttempts(*patch.MaxAttempts)
+	}
 	if patch.Enabled != nil {
 		upd.SetEnabled(*patch.Enabled)
+		if *patch.Enabled {
+			// An admin re-enabling a webhook clears what disabled it.
+			upd.SetDisabledReason("").ClearFailingSince()
+		}
 	}
 	hook, err = upd.Save(ctx)
 	if err != nil {
@@ -162,6 +202,8 @@ type webhookConfig struct {
 	triggers          []schematype.Trigger
 	request, response []schematype.ParameterMapping
 	headers           []schematype.HTTPHeader
+	maxAttempts       *int
+	timeoutSeconds    int
 }
 
 func (w *webhookConfig) validate(cat *profile.Catalog) error {
@@ -185,6 +227,12 @@ func (w *webhookConfig) validate(cat *profile.Catalog) error {
 	}
 	if err := checkParameters(cat, w.response, true); err != nil {
 		return fault.Prefix("responseParameters", err)
+	}
+	if w.maxAttempts != nil && *w.maxAttempts < 1 {
+		return fault.Invalid("maxAttempts", "must be at least 1")
+	}
+	if w.timeoutSeconds < 1 || w.timeoutSeconds > MaxTimeoutSeconds {
+		return fault.Invalid("timeoutSeconds", "must be between 1 and %d", MaxTimeoutSeconds)
 	}
 	return fault.Prefix("headers", checkHeaders(w.headers))
 }
@@ -303,4 +351,45 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// RotatedSecret is the answer to a secret rotation.
+type RotatedSecret struct {
+	SigningSecret           string
+	PreviousSecretExpiresAt *time.Time
+}
+
+// RotateSecret gives the webhook a new signing secret. During grace (nil:
+// DefaultGracePeriod; zero: none) deliveries are signed with the old and
+// the new secret, so receivers can switch without losing a delivery.
+func (s *Service) RotateSecret(ctx context.Context, id string, grace *time.Duration) (*RotatedSecret, error) {
+	client, err := clientFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := deref(grace, DefaultGracePeriod)
+	if g < 0 || g > 30*24*time.Hour {
+		return nil, fault.Invalid("gracePeriod", "must be between 0 and 30 days")
+	}
+	hook, err := client.ProfileWebhook.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, fault.NotFound("profile webhook", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook: load: %w", err)
+	}
+	signing := secret.NewSigningSecret()
+	upd := client.ProfileWebhook.UpdateOne(hook).SetSigningSecret(s.Box.Seal(signing))
+	out := &RotatedSecret{SigningSecret: signing}
+	if g > 0 {
+		expires := s.now().Add(g)
+		upd.SetPreviousSigningSecret(hook.SigningSecret).SetPreviousSecretExpiresAt(expires)
+		out.PreviousSecretExpiresAt = &expires
+	} else {
+		upd.ClearPreviousSigningSecret().ClearPreviousSecretExpiresAt()
+	}
+	if err := upd.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("webhook: rotate secret: %w", err)
+	}
+	return out, nil
 }

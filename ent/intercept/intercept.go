@@ -9,6 +9,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
@@ -97,6 +99,60 @@ func (f TraverseCustomProfileField) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomProfileFieldQuery", q)
+}
+
+// The DeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeliveryFunc func(context.Context, *ent.DeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The TraverseDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDelivery func(context.Context, *ent.DeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The DeliveryAttemptFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeliveryAttemptFunc func(context.Context, *ent.DeliveryAttemptQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeliveryAttemptFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeliveryAttemptQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeliveryAttemptQuery", q)
+}
+
+// The TraverseDeliveryAttempt type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDeliveryAttempt func(context.Context, *ent.DeliveryAttemptQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDeliveryAttempt) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDeliveryAttempt) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeliveryAttemptQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryAttemptQuery", q)
 }
 
 // The InboundEndpointFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -212,6 +268,10 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.CustomProfileFieldQuery:
 		return &query[*ent.CustomProfileFieldQuery, predicate.CustomProfileField, customprofilefield.OrderOption]{typ: ent.TypeCustomProfileField, tq: q}, nil
+	case *ent.DeliveryQuery:
+		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
+	case *ent.DeliveryAttemptQuery:
+		return &query[*ent.DeliveryAttemptQuery, predicate.DeliveryAttempt, deliveryattempt.OrderOption]{typ: ent.TypeDeliveryAttempt, tq: q}, nil
 	case *ent.InboundEndpointQuery:
 		return &query[*ent.InboundEndpointQuery, predicate.InboundEndpoint, inboundendpoint.OrderOption]{typ: ent.TypeInboundEndpoint, tq: q}, nil
 	case *ent.ProfileEventQuery:

@@ -24,6 +24,119 @@ var (
 		Columns:    CustomProfileFieldsColumns,
 		PrimaryKey: []*schema.Column{CustomProfileFieldsColumns[0]},
 	}
+	// DeliveriesColumns holds the columns for the "deliveries" table.
+	DeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "sequence", Type: field.TypeInt64},
+		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"CREATE_USER", "UPDATE_USER_PROFILE", "ACTIVATE_DEACTIVATE_USER"}},
+		{Name: "event_type", Type: field.TypeString},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RETRYING", "SUCCEEDED", "FAILED", "CANCELLED"}, Default: "PENDING"},
+		{Name: "attempt_count", Type: field.TypeInt, Default: 0},
+		{Name: "retry_base", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true},
+		{Name: "body", Type: field.TypeBytes},
+		{Name: "test", Type: field.TypeBool, Default: false},
+		{Name: "lease_owner", Type: field.TypeString, Nullable: true},
+		{Name: "lease_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeString},
+		{Name: "user_id", Type: field.TypeString},
+		{Name: "webhook_id", Type: field.TypeString},
+	}
+	// DeliveriesTable holds the schema information for the "deliveries" table.
+	DeliveriesTable = &schema.Table{
+		Name:       "deliveries",
+		Columns:    DeliveriesColumns,
+		PrimaryKey: []*schema.Column{DeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deliveries_profile_events_event",
+				Columns:    []*schema.Column{DeliveriesColumns[16]},
+				RefColumns: []*schema.Column{ProfileEventsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "deliveries_users_user",
+				Columns:    []*schema.Column{DeliveriesColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "deliveries_profile_webhooks_deliveries",
+				Columns:    []*schema.Column{DeliveriesColumns[18]},
+				RefColumns: []*schema.Column{ProfileWebhooksColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "delivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
+			},
+			{
+				Name:    "delivery_webhook_id_user_id_sequence",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[18], DeliveriesColumns[17], DeliveriesColumns[3]},
+			},
+			{
+				Name:    "delivery_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[16]},
+			},
+			{
+				Name:    "delivery_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[1]},
+			},
+		},
+	}
+	// DeliveryAttemptsColumns holds the columns for the "delivery_attempts" table.
+	DeliveryAttemptsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "number", Type: field.TypeInt},
+		{Name: "request_url", Type: field.TypeString},
+		{Name: "request_headers", Type: field.TypeJSON},
+		{Name: "request_body", Type: field.TypeString},
+		{Name: "response_status", Type: field.TypeInt, Nullable: true},
+		{Name: "response_headers", Type: field.TypeJSON, Nullable: true},
+		{Name: "response_body", Type: field.TypeString, Nullable: true},
+		{Name: "response_body_truncated", Type: field.TypeBool, Default: false},
+		{Name: "duration_ms", Type: field.TypeInt64},
+		{Name: "error_class", Type: field.TypeString, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "delivery_id", Type: field.TypeString},
+	}
+	// DeliveryAttemptsTable holds the schema information for the "delivery_attempts" table.
+	DeliveryAttemptsTable = &schema.Table{
+		Name:       "delivery_attempts",
+		Columns:    DeliveryAttemptsColumns,
+		PrimaryKey: []*schema.Column{DeliveryAttemptsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "delivery_attempts_deliveries_attempts",
+				Columns:    []*schema.Column{DeliveryAttemptsColumns[13]},
+				RefColumns: []*schema.Column{DeliveriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "deliveryattempt_delivery_id_number",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveryAttemptsColumns[13], DeliveryAttemptsColumns[1]},
+			},
+			{
+				Name:    "deliveryattempt_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveryAttemptsColumns[12]},
+			},
+		},
+	}
 	// InboundEndpointsColumns holds the columns for the "inbound_endpoints" table.
 	InboundEndpointsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -52,6 +165,8 @@ var (
 		{Name: "snapshot", Type: field.TypeJSON},
 		{Name: "source", Type: field.TypeEnum, Enums: []string{"ADMIN_API", "INBOUND_ENDPOINT", "WEBHOOK_RESPONSE"}},
 		{Name: "source_id", Type: field.TypeString, Nullable: true},
+		{Name: "user_version", Type: field.TypeInt64, Default: 0},
+		{Name: "test", Type: field.TypeBool, Default: false},
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "user_id", Type: field.TypeString},
 	}
@@ -63,7 +178,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "profile_events_users_user",
-				Columns:    []*schema.Column{ProfileEventsColumns[8]},
+				Columns:    []*schema.Column{ProfileEventsColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -72,12 +187,12 @@ var (
 			{
 				Name:    "profileevent_user_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProfileEventsColumns[8], ProfileEventsColumns[7]},
+				Columns: []*schema.Column{ProfileEventsColumns[10], ProfileEventsColumns[9]},
 			},
 			{
 				Name:    "profileevent_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProfileEventsColumns[7]},
+				Columns: []*schema.Column{ProfileEventsColumns[9]},
 			},
 		},
 	}
@@ -94,6 +209,12 @@ var (
 		{Name: "response_parameters", Type: field.TypeJSON},
 		{Name: "headers", Type: field.TypeJSON},
 		{Name: "signing_secret", Type: field.TypeString},
+		{Name: "previous_signing_secret", Type: field.TypeString, Nullable: true},
+		{Name: "previous_secret_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "max_attempts", Type: field.TypeInt, Nullable: true},
+		{Name: "timeout_seconds", Type: field.TypeInt, Default: 10},
+		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
+		{Name: "disabled_reason", Type: field.TypeString, Nullable: true},
 	}
 	// ProfileWebhooksTable holds the schema information for the "profile_webhooks" table.
 	ProfileWebhooksTable = &schema.Table{
@@ -127,6 +248,7 @@ var (
 		{Name: "locale", Type: field.TypeString, Nullable: true},
 		{Name: "hire_date", Type: field.TypeString, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "version", Type: field.TypeInt64, Default: 0},
 		{Name: "custom_fields", Type: field.TypeJSON, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -150,6 +272,8 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		CustomProfileFieldsTable,
+		DeliveriesTable,
+		DeliveryAttemptsTable,
 		InboundEndpointsTable,
 		ProfileEventsTable,
 		ProfileWebhooksTable,
@@ -158,5 +282,9 @@ var (
 )
 
 func init() {
+	DeliveriesTable.ForeignKeys[0].RefTable = ProfileEventsTable
+	DeliveriesTable.ForeignKeys[1].RefTable = UsersTable
+	DeliveriesTable.ForeignKeys[2].RefTable = ProfileWebhooksTable
+	DeliveryAttemptsTable.ForeignKeys[0].RefTable = DeliveriesTable
 	ProfileEventsTable.ForeignKeys[0].RefTable = UsersTable
 }

@@ -9,6 +9,12 @@ import (
 // CustomProfileField is the predicate function for customprofilefield builders.
 type CustomProfileField func(*sql.Selector)
 
+// Delivery is the predicate function for delivery builders.
+type Delivery func(*sql.Selector)
+
+// DeliveryAttempt is the predicate function for deliveryattempt builders.
+type DeliveryAttempt func(*sql.Selector)
+
 // InboundEndpoint is the predicate function for inboundendpoint builders.
 type InboundEndpoint func(*sql.Selector)
 

@@ -31,6 +31,10 @@ const (
 	FieldSource = "source"
 	// FieldSourceID holds the string denoting the source_id field in the database.
 	FieldSourceID = "source_id"
+	// FieldUserVersion holds the string denoting the user_version field in the database.
+	FieldUserVersion = "user_version"
+	// FieldTest holds the string denoting the test field in the database.
+	FieldTest = "test"
 	// FieldOccurredAt holds the string denoting the occurred_at field in the database.
 	FieldOccurredAt = "occurred_at"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -56,6 +60,8 @@ var Columns = []string{
 	FieldSnapshot,
 	FieldSource,
 	FieldSourceID,
+	FieldUserVersion,
+	FieldTest,
 	FieldOccurredAt,
 }
 
@@ -70,6 +76,10 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// DefaultUserVersion holds the default value on creation for the "user_version" field.
+	DefaultUserVersion int64
+	// DefaultTest holds the default value on creation for the "test" field.
+	DefaultTest bool
 	// DefaultOccurredAt holds the default value on creation for the "occurred_at" field.
 	DefaultOccurredAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
@@ -129,6 +139,16 @@ func BySource(opts ...sql.OrderTermOption) OrderOption {
 // BySourceID orders the results by the source_id field.
 func BySourceID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSourceID, opts...).ToFunc()
+}
+
+// ByUserVersion orders the results by the user_version field.
+func ByUserVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserVersion, opts...).ToFunc()
+}
+
+// ByTest orders the results by the test field.
+func ByTest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTest, opts...).ToFunc()
 }
 
 // ByOccurredAt orders the results by the occurred_at field.

@@ -82,6 +82,16 @@ func SourceID(v string) predicate.ProfileEvent {
 	return predicate.ProfileEvent(sql.FieldEQ(FieldSourceID, v))
 }
 
+// UserVersion applies equality check predicate on the "user_version" field. It's identical to UserVersionEQ.
+func UserVersion(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldEQ(FieldUserVersion, v))
+}
+
+// Test applies equality check predicate on the "test" field. It's identical to TestEQ.
+func Test(v bool) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldEQ(FieldTest, v))
+}
+
 // OccurredAt applies equality check predicate on the "occurred_at" field. It's identical to OccurredAtEQ.
 func OccurredAt(v time.Time) predicate.ProfileEvent {
 	return predicate.ProfileEvent(sql.FieldEQ(FieldOccurredAt, v))
@@ -369,6 +379,56 @@ func SourceIDEqualFold(v string) predicate.ProfileEvent {
 // SourceIDContainsFold applies the ContainsFold predicate on the "source_id" field.
 func SourceIDContainsFold(v string) predicate.ProfileEvent {
 	return predicate.ProfileEvent(sql.FieldContainsFold(FieldSourceID, v))
+}
+
+// UserVersionEQ applies the EQ predicate on the "user_version" field.
+func UserVersionEQ(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldEQ(FieldUserVersion, v))
+}
+
+// UserVersionNEQ applies the NEQ predicate on the "user_version" field.
+func UserVersionNEQ(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldNEQ(FieldUserVersion, v))
+}
+
+// UserVersionIn applies the In predicate on the "user_version" field.
+func UserVersionIn(vs ...int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldIn(FieldUserVersion, vs...))
+}
+
+// UserVersionNotIn applies the NotIn predicate on the "user_version" field.
+func UserVersionNotIn(vs ...int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldNotIn(FieldUserVersion, vs...))
+}
+
+// UserVersionGT applies the GT predicate on the "user_version" field.
+func UserVersionGT(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldGT(FieldUserVersion, v))
+}
+
+// UserVersionGTE applies the GTE predicate on the "user_version" field.
+func UserVersionGTE(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldGTE(FieldUserVersion, v))
+}
+
+// UserVersionLT applies the LT predicate on the "user_version" field.
+func UserVersionLT(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldLT(FieldUserVersion, v))
+}
+
+// UserVersionLTE applies the LTE predicate on the "user_version" field.
+func UserVersionLTE(v int64) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldLTE(FieldUserVersion, v))
+}
+
+// TestEQ applies the EQ predicate on the "test" field.
+func TestEQ(v bool) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldEQ(FieldTest, v))
+}
+
+// TestNEQ applies the NEQ predicate on the "test" field.
+func TestNEQ(v bool) predicate.ProfileEvent {
+	return predicate.ProfileEvent(sql.FieldNEQ(FieldTest, v))
 }
 
 // OccurredAtEQ applies the EQ predicate on the "occurred_at" field.

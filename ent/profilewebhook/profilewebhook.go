@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 const (
@@ -33,8 +34,29 @@ const (
 	FieldHeaders = "headers"
 	// FieldSigningSecret holds the string denoting the signing_secret field in the database.
 	FieldSigningSecret = "signing_secret"
+	// FieldPreviousSigningSecret holds the string denoting the previous_signing_secret field in the database.
+	FieldPreviousSigningSecret = "previous_signing_secret"
+	// FieldPreviousSecretExpiresAt holds the string denoting the previous_secret_expires_at field in the database.
+	FieldPreviousSecretExpiresAt = "previous_secret_expires_at"
+	// FieldMaxAttempts holds the string denoting the max_attempts field in the database.
+	FieldMaxAttempts = "max_attempts"
+	// FieldTimeoutSeconds holds the string denoting the timeout_seconds field in the database.
+	FieldTimeoutSeconds = "timeout_seconds"
+	// FieldFailingSince holds the string denoting the failing_since field in the database.
+	FieldFailingSince = "failing_since"
+	// FieldDisabledReason holds the string denoting the disabled_reason field in the database.
+	FieldDisabledReason = "disabled_reason"
+	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
+	EdgeDeliveries = "deliveries"
 	// Table holds the table name of the profilewebhook in the database.
 	Table = "profile_webhooks"
+	// DeliveriesTable is the table that holds the deliveries relation/edge.
+	DeliveriesTable = "deliveries"
+	// DeliveriesInverseTable is the table name for the Delivery entity.
+	// It exists in this package in order to avoid circular dependency with the "delivery" package.
+	DeliveriesInverseTable = "deliveries"
+	// DeliveriesColumn is the table column denoting the deliveries relation/edge.
+	DeliveriesColumn = "webhook_id"
 )
 
 // Columns holds all SQL columns for profilewebhook fields.
@@ -50,6 +72,12 @@ var Columns = []string{
 	FieldResponseParameters,
 	FieldHeaders,
 	FieldSigningSecret,
+	FieldPreviousSigningSecret,
+	FieldPreviousSecretExpiresAt,
+	FieldMaxAttempts,
+	FieldTimeoutSeconds,
+	FieldFailingSince,
+	FieldDisabledReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -75,6 +103,8 @@ var (
 	URLValidator func(string) error
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DefaultTimeoutSeconds holds the default value on creation for the "timeout_seconds" field.
+	DefaultTimeoutSeconds int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -117,4 +147,55 @@ func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 // BySigningSecret orders the results by the signing_secret field.
 func BySigningSecret(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSigningSecret, opts...).ToFunc()
+}
+
+// ByPreviousSigningSecret orders the results by the previous_signing_secret field.
+func ByPreviousSigningSecret(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousSigningSecret, opts...).ToFunc()
+}
+
+// ByPreviousSecretExpiresAt orders the results by the previous_secret_expires_at field.
+func ByPreviousSecretExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousSecretExpiresAt, opts...).ToFunc()
+}
+
+// ByMaxAttempts orders the results by the max_attempts field.
+func ByMaxAttempts(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMaxAttempts, opts...).ToFunc()
+}
+
+// ByTimeoutSeconds orders the results by the timeout_seconds field.
+func ByTimeoutSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeoutSeconds, opts...).ToFunc()
+}
+
+// ByFailingSince orders the results by the failing_since field.
+func ByFailingSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailingSince, opts...).ToFunc()
+}
+
+// ByDisabledReason orders the results by the disabled_reason field.
+func ByDisabledReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisabledReason, opts...).ToFunc()
+}
+
+// ByDeliveriesCount orders the results by deliveries count.
+func ByDeliveriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDeliveriesStep(), opts...)
+	}
+}
+
+// ByDeliveries orders the results by deliveries terms.
+func ByDeliveries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeliveriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+func newDeliveriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeliveriesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DeliveriesTable, DeliveriesColumn),
+	)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 )
 
@@ -92,6 +93,36 @@ func Enabled(v bool) predicate.ProfileWebhook {
 // SigningSecret applies equality check predicate on the "signing_secret" field. It's identical to SigningSecretEQ.
 func SigningSecret(v string) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(sql.FieldEQ(FieldSigningSecret, v))
+}
+
+// PreviousSigningSecret applies equality check predicate on the "previous_signing_secret" field. It's identical to PreviousSigningSecretEQ.
+func PreviousSigningSecret(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSecretExpiresAt applies equality check predicate on the "previous_secret_expires_at" field. It's identical to PreviousSecretExpiresAtEQ.
+func PreviousSecretExpiresAt(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldPreviousSecretExpiresAt, v))
+}
+
+// MaxAttempts applies equality check predicate on the "max_attempts" field. It's identical to MaxAttemptsEQ.
+func MaxAttempts(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldMaxAttempts, v))
+}
+
+// TimeoutSeconds applies equality check predicate on the "timeout_seconds" field. It's identical to TimeoutSecondsEQ.
+func TimeoutSeconds(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldTimeoutSeconds, v))
+}
+
+// FailingSince applies equality check predicate on the "failing_since" field. It's identical to FailingSinceEQ.
+func FailingSince(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldFailingSince, v))
+}
+
+// DisabledReason applies equality check predicate on the "disabled_reason" field. It's identical to DisabledReasonEQ.
+func DisabledReason(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldDisabledReason, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -377,6 +408,369 @@ func SigningSecretEqualFold(v string) predicate.ProfileWebhook {
 // SigningSecretContainsFold applies the ContainsFold predicate on the "signing_secret" field.
 func SigningSecretContainsFold(v string) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(sql.FieldContainsFold(FieldSigningSecret, v))
+}
+
+// PreviousSigningSecretEQ applies the EQ predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretNEQ applies the NEQ predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretNEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretIn applies the In predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldPreviousSigningSecret, vs...))
+}
+
+// PreviousSigningSecretNotIn applies the NotIn predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretNotIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldPreviousSigningSecret, vs...))
+}
+
+// PreviousSigningSecretGT applies the GT predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretGT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretGTE applies the GTE predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretGTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretLT applies the LT predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretLT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretLTE applies the LTE predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretLTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretContains applies the Contains predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretContains(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContains(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretHasPrefix applies the HasPrefix predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretHasPrefix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasPrefix(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretHasSuffix applies the HasSuffix predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretHasSuffix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasSuffix(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretIsNil applies the IsNil predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldPreviousSigningSecret))
+}
+
+// PreviousSigningSecretNotNil applies the NotNil predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldPreviousSigningSecret))
+}
+
+// PreviousSigningSecretEqualFold applies the EqualFold predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretEqualFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEqualFold(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSigningSecretContainsFold applies the ContainsFold predicate on the "previous_signing_secret" field.
+func PreviousSigningSecretContainsFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContainsFold(FieldPreviousSigningSecret, v))
+}
+
+// PreviousSecretExpiresAtEQ applies the EQ predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtEQ(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtNEQ applies the NEQ predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtNEQ(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtIn applies the In predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtIn(vs ...time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldPreviousSecretExpiresAt, vs...))
+}
+
+// PreviousSecretExpiresAtNotIn applies the NotIn predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtNotIn(vs ...time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldPreviousSecretExpiresAt, vs...))
+}
+
+// PreviousSecretExpiresAtGT applies the GT predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtGT(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtGTE applies the GTE predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtGTE(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtLT applies the LT predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtLT(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtLTE applies the LTE predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtLTE(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldPreviousSecretExpiresAt, v))
+}
+
+// PreviousSecretExpiresAtIsNil applies the IsNil predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldPreviousSecretExpiresAt))
+}
+
+// PreviousSecretExpiresAtNotNil applies the NotNil predicate on the "previous_secret_expires_at" field.
+func PreviousSecretExpiresAtNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldPreviousSecretExpiresAt))
+}
+
+// MaxAttemptsEQ applies the EQ predicate on the "max_attempts" field.
+func MaxAttemptsEQ(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsNEQ applies the NEQ predicate on the "max_attempts" field.
+func MaxAttemptsNEQ(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsIn applies the In predicate on the "max_attempts" field.
+func MaxAttemptsIn(vs ...int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldMaxAttempts, vs...))
+}
+
+// MaxAttemptsNotIn applies the NotIn predicate on the "max_attempts" field.
+func MaxAttemptsNotIn(vs ...int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldMaxAttempts, vs...))
+}
+
+// MaxAttemptsGT applies the GT predicate on the "max_attempts" field.
+func MaxAttemptsGT(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsGTE applies the GTE predicate on the "max_attempts" field.
+func MaxAttemptsGTE(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsLT applies the LT predicate on the "max_attempts" field.
+func MaxAttemptsLT(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsLTE applies the LTE predicate on the "max_attempts" field.
+func MaxAttemptsLTE(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldMaxAttempts, v))
+}
+
+// MaxAttemptsIsNil applies the IsNil predicate on the "max_attempts" field.
+func MaxAttemptsIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldMaxAttempts))
+}
+
+// MaxAttemptsNotNil applies the NotNil predicate on the "max_attempts" field.
+func MaxAttemptsNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldMaxAttempts))
+}
+
+// TimeoutSecondsEQ applies the EQ predicate on the "timeout_seconds" field.
+func TimeoutSecondsEQ(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldTimeoutSeconds, v))
+}
+
+// TimeoutSecondsNEQ applies the NEQ predicate on the "timeout_seconds" field.
+func TimeoutSecondsNEQ(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldTimeoutSeconds, v))
+}
+
+// TimeoutSecondsIn applies the In predicate on the "timeout_seconds" field.
+func TimeoutSecondsIn(vs ...int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldTimeoutSeconds, vs...))
+}
+
+// TimeoutSecondsNotIn applies the NotIn predicate on the "timeout_seconds" field.
+func TimeoutSecondsNotIn(vs ...int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldTimeoutSeconds, vs...))
+}
+
+// TimeoutSecondsGT applies the GT predicate on the "timeout_seconds" field.
+func TimeoutSecondsGT(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldTimeoutSeconds, v))
+}
+
+// TimeoutSecondsGTE applies the GTE predicate on the "timeout_seconds" field.
+func TimeoutSecondsGTE(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldTimeoutSeconds, v))
+}
+
+// TimeoutSecondsLT applies the LT predicate on the "timeout_seconds" field.
+func TimeoutSecondsLT(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldTimeoutSeconds, v))
+}
+
+// TimeoutSecondsLTE applies the LTE predicate on the "timeout_seconds" field.
+func TimeoutSecondsLTE(v int) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldTimeoutSeconds, v))
+}
+
+// FailingSinceEQ applies the EQ predicate on the "failing_since" field.
+func FailingSinceEQ(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldFailingSince, v))
+}
+
+// FailingSinceNEQ applies the NEQ predicate on the "failing_since" field.
+func FailingSinceNEQ(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldFailingSince, v))
+}
+
+// FailingSinceIn applies the In predicate on the "failing_since" field.
+func FailingSinceIn(vs ...time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldFailingSince, vs...))
+}
+
+// FailingSinceNotIn applies the NotIn predicate on the "failing_since" field.
+func FailingSinceNotIn(vs ...time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldFailingSince, vs...))
+}
+
+// FailingSinceGT applies the GT predicate on the "failing_since" field.
+func FailingSinceGT(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldFailingSince, v))
+}
+
+// FailingSinceGTE applies the GTE predicate on the "failing_since" field.
+func FailingSinceGTE(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldFailingSince, v))
+}
+
+// FailingSinceLT applies the LT predicate on the "failing_since" field.
+func FailingSinceLT(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldFailingSince, v))
+}
+
+// FailingSinceLTE applies the LTE predicate on the "failing_since" field.
+func FailingSinceLTE(v time.Time) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldFailingSince, v))
+}
+
+// FailingSinceIsNil applies the IsNil predicate on the "failing_since" field.
+func FailingSinceIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldFailingSince))
+}
+
+// FailingSinceNotNil applies the NotNil predicate on the "failing_since" field.
+func FailingSinceNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldFailingSince))
+}
+
+// DisabledReasonEQ applies the EQ predicate on the "disabled_reason" field.
+func DisabledReasonEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldDisabledReason, v))
+}
+
+// DisabledReasonNEQ applies the NEQ predicate on the "disabled_reason" field.
+func DisabledReasonNEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldDisabledReason, v))
+}
+
+// DisabledReasonIn applies the In predicate on the "disabled_reason" field.
+func DisabledReasonIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldDisabledReason, vs...))
+}
+
+// DisabledReasonNotIn applies the NotIn predicate on the "disabled_reason" field.
+func DisabledReasonNotIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldDisabledReason, vs...))
+}
+
+// DisabledReasonGT applies the GT predicate on the "disabled_reason" field.
+func DisabledReasonGT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldDisabledReason, v))
+}
+
+// DisabledReasonGTE applies the GTE predicate on the "disabled_reason" field.
+func DisabledReasonGTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldDisabledReason, v))
+}
+
+// DisabledReasonLT applies the LT predicate on the "disabled_reason" field.
+func DisabledReasonLT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldDisabledReason, v))
+}
+
+// DisabledReasonLTE applies the LTE predicate on the "disabled_reason" field.
+func DisabledReasonLTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldDisabledReason, v))
+}
+
+// DisabledReasonContains applies the Contains predicate on the "disabled_reason" field.
+func DisabledReasonContains(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContains(FieldDisabledReason, v))
+}
+
+// DisabledReasonHasPrefix applies the HasPrefix predicate on the "disabled_reason" field.
+func DisabledReasonHasPrefix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasPrefix(FieldDisabledReason, v))
+}
+
+// DisabledReasonHasSuffix applies the HasSuffix predicate on the "disabled_reason" field.
+func DisabledReasonHasSuffix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasSuffix(FieldDisabledReason, v))
+}
+
+// DisabledReasonIsNil applies the IsNil predicate on the "disabled_reason" field.
+func DisabledReasonIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldDisabledReason))
+}
+
+// DisabledReasonNotNil applies the NotNil predicate on the "disabled_reason" field.
+func DisabledReasonNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldDisabledReason))
+}
+
+// DisabledReasonEqualFold applies the EqualFold predicate on the "disabled_reason" field.
+func DisabledReasonEqualFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEqualFold(FieldDisabledReason, v))
+}
+
+// DisabledReasonContainsFold applies the ContainsFold predicate on the "disabled_reason" field.
+func DisabledReasonContainsFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContainsFold(FieldDisabledReason, v))
+}
+
+// HasDeliveries applies the HasEdge predicate on the "deliveries" edge.
+func HasDeliveries() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DeliveriesTable, DeliveriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeliveriesWith applies the HasEdge predicate on the "deliveries" edge with a given conditions (other predicates).
+func HasDeliveriesWith(preds ...predicate.Delivery) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(func(s *sql.Selector) {
+		step := newDeliveriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -44,6 +44,11 @@ func (ProfileEvent) Fields() []ent.Field {
 		field.String("source_id").Optional().Immutable().
 			Comment("The endpoint or webhook the change came through; empty for the admin API.").
 			Annotations(entgql.MapsTo("sourceId"), entgql.Skip(entgql.SkipWhereInput)),
+		field.Int64("user_version").Immutable().Default(0).
+			Comment("The user's version after the change.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("test").Default(false).Immutable().
+			Comment("True for the synthetic events of testProfileWebhook; they change nothing and fan out to nobody."),
 		field.Time("occurred_at").Immutable().Default(time.Now).
 			Annotations(entgql.OrderField("OCCURRED_AT")),
 	}

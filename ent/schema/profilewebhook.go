@@ -3,7 +3,9 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
@@ -37,6 +39,28 @@ func (ProfileWebhook) Fields() []ent.Field {
 			Annotations(entgql.Type("[HttpHeader!]"), entgql.Skip(entgql.SkipWhereInput)),
 		field.String("signing_secret").Sensitive().
 			Comment("The whsec_ signing secret, sealed with the service's secret key."),
+		field.String("previous_signing_secret").Optional().Sensitive().
+			Comment("The secret before the last rotation, sealed; signatures with it are sent until previousSecretExpiresAt."),
+		field.Time("previous_secret_expires_at").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.Int("max_attempts").Optional().Nillable().
+			Comment("Fewer attempts than the retry schedule has; null means the whole schedule."),
+		field.Int("timeout_seconds").Default(10).
+			Comment("Request timeout of one attempt."),
+		field.Time("failing_since").Optional().Nillable().
+			Comment("Start of the current run of failed attempts; null after a success.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("disabled_reason").Optional().
+			Comment("Why the service disabled the webhook (410 Gone, failing too long); empty when an admin did.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Edges of the ProfileWebhook.
+func (ProfileWebhook) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("deliveries", Delivery.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 	}
 }
 

@@ -79,6 +79,9 @@ func (User) Fields() []ent.Field {
 	}
 	return append(fields,
 		field.Bool("active").Default(true),
+		field.Int64("version").Default(0).
+			Comment("Incremented by every change; orders the user's events and deliveries.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.JSON("custom_fields", map[string]string{}).
 			Optional().
 			Comment("Values of custom profile fields by key, in their canonical text form.").

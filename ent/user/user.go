@@ -60,6 +60,8 @@ const (
 	FieldHireDate = "hire_date"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
 	// FieldCustomFields holds the string denoting the custom_fields field in the database.
 	FieldCustomFields = "custom_fields"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
@@ -101,6 +103,7 @@ var Columns = []string{
 	FieldLocale,
 	FieldHireDate,
 	FieldActive,
+	FieldVersion,
 	FieldCustomFields,
 }
 
@@ -123,6 +126,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -250,6 +255,11 @@ func ByHireDate(opts ...sql.OrderTermOption) OrderOption {
 // ByActive orders the results by the active field.
 func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
 }
 
 // ByEventsCount orders the results by events count.

@@ -7,10 +7,12 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/graph/model"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/webhook"
@@ -26,9 +28,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Delivery() DeliveryResolver
 	InboundEndpoint() InboundEndpointResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -71,6 +75,63 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Delivery struct {
+		AttemptCount  func(childComplexity int) int
+		Attempts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Event         func(childComplexity int) int
+		EventType     func(childComplexity int) int
+		FinishedAt    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Test          func(childComplexity int) int
+		Trigger       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		User          func(childComplexity int) int
+		Webhook       func(childComplexity int) int
+	}
+
+	DeliveryAttempt struct {
+		CreatedAt             func(childComplexity int) int
+		Delivery              func(childComplexity int) int
+		DurationMs            func(childComplexity int) int
+		Error                 func(childComplexity int) int
+		ErrorClass            func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Number                func(childComplexity int) int
+		RequestBody           func(childComplexity int) int
+		RequestHeaders        func(childComplexity int) int
+		RequestURL            func(childComplexity int) int
+		ResponseBody          func(childComplexity int) int
+		ResponseBodyTruncated func(childComplexity int) int
+		ResponseHeaders       func(childComplexity int) int
+		ResponseStatus        func(childComplexity int) int
+	}
+
+	DeliveryAttemptConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeliveryAttemptEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	HttpHeader struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -106,19 +167,25 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ActivateUser             func(childComplexity int, id string) int
-		CreateCustomProfileField func(childComplexity int, input profile.CustomFieldSpec) int
-		CreateInboundEndpoint    func(childComplexity int, input webhook.EndpointSpec) int
-		CreateProfileWebhook     func(childComplexity int, input webhook.WebhookSpec) int
-		CreateUser               func(childComplexity int, input model.UserInput) int
-		DeactivateUser           func(childComplexity int, id string) int
-		DeleteCustomProfileField func(childComplexity int, id string) int
-		DeleteInboundEndpoint    func(childComplexity int, id string) int
-		DeleteProfileWebhook     func(childComplexity int, id string) int
-		UpdateCustomProfileField func(childComplexity int, id string, input profile.CustomFieldPatch) int
-		UpdateInboundEndpoint    func(childComplexity int, id string, input webhook.EndpointPatch) int
-		UpdateProfileWebhook     func(childComplexity int, id string, input webhook.WebhookPatch) int
-		UpdateUserProfile        func(childComplexity int, id string, input model.UserInput) int
+		ActivateUser                 func(childComplexity int, id string) int
+		CancelDelivery               func(childComplexity int, id string) int
+		CreateCustomProfileField     func(childComplexity int, input profile.CustomFieldSpec) int
+		CreateInboundEndpoint        func(childComplexity int, input webhook.EndpointSpec) int
+		CreateProfileWebhook         func(childComplexity int, input webhook.WebhookSpec) int
+		CreateUser                   func(childComplexity int, input model.UserInput) int
+		DeactivateUser               func(childComplexity int, id string) int
+		DeleteCustomProfileField     func(childComplexity int, id string) int
+		DeleteInboundEndpoint        func(childComplexity int, id string) int
+		DeleteProfileWebhook         func(childComplexity int, id string) int
+		PreviewProfileWebhookPayload func(childComplexity int, id string, userID string, trigger schematype.Trigger) int
+		Redeliver                    func(childComplexity int, deliveryID string) int
+		ReplayDeliveries             func(childComplexity int, webhookID string, since time.Time, until *time.Time, statuses []schematype.DeliveryStatus) int
+		RotateProfileWebhookSecret   func(childComplexity int, id string, gracePeriod *time.Duration) int
+		TestProfileWebhook           func(childComplexity int, id string, userID string, trigger schematype.Trigger, applyResponse *bool) int
+		UpdateCustomProfileField     func(childComplexity int, id string, input profile.CustomFieldPatch) int
+		UpdateInboundEndpoint        func(childComplexity int, id string, input webhook.EndpointPatch) int
+		UpdateProfileWebhook         func(childComplexity int, id string, input webhook.WebhookPatch) int
+		UpdateUserProfile            func(childComplexity int, id string, input model.UserInput) int
 	}
 
 	PageInfo struct {
@@ -140,6 +207,7 @@ type ComplexityRoot struct {
 		Snapshot      func(childComplexity int) int
 		Source        func(childComplexity int) int
 		SourceID      func(childComplexity int) int
+		Test          func(childComplexity int) int
 		Trigger       func(childComplexity int) int
 		Type          func(childComplexity int) int
 		User          func(childComplexity int) int
@@ -167,16 +235,22 @@ type ComplexityRoot struct {
 	}
 
 	ProfileWebhook struct {
-		CreatedAt          func(childComplexity int) int
-		Enabled            func(childComplexity int) int
-		Headers            func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Name               func(childComplexity int) int
-		RequestParameters  func(childComplexity int) int
-		ResponseParameters func(childComplexity int) int
-		Triggers           func(childComplexity int) int
-		URL                func(childComplexity int) int
-		UpdatedAt          func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		Deliveries              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DeliveryOrder, where *ent.DeliveryWhereInput) int
+		DisabledReason          func(childComplexity int) int
+		Enabled                 func(childComplexity int) int
+		FailingSince            func(childComplexity int) int
+		Headers                 func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		MaxAttempts             func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		PreviousSecretExpiresAt func(childComplexity int) int
+		RequestParameters       func(childComplexity int) int
+		ResponseParameters      func(childComplexity int) int
+		TimeoutSeconds          func(childComplexity int) int
+		Triggers                func(childComplexity int) int
+		URL                     func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
 	}
 
 	ProfileWebhookConnection struct {
@@ -192,6 +266,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		CustomProfileFields func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CustomProfileFieldOrder, where *ent.CustomProfileFieldWhereInput) int
+		Deliveries          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DeliveryOrder, where *ent.DeliveryWhereInput) int
 		InboundEndpoints    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InboundEndpointOrder, where *ent.InboundEndpointWhereInput) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
@@ -199,6 +274,15 @@ type ComplexityRoot struct {
 		ProfileFields       func(childComplexity int) int
 		ProfileWebhooks     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProfileWebhookOrder, where *ent.ProfileWebhookWhereInput) int
 		Users               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	RotateProfileWebhookSecretPayload struct {
+		PreviousSecretExpiresAt func(childComplexity int) int
+		SigningSecret           func(childComplexity int) int
+	}
+
+	Subscription struct {
+		DeliveryLog func(childComplexity int, webhookID *string, statuses []schematype.DeliveryStatus) int
 	}
 
 	User struct {
@@ -239,6 +323,12 @@ type ComplexityRoot struct {
 	UserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	WebhookPayloadPreview struct {
+		Body    func(childComplexity int) int
+		Headers func(childComplexity int) int
+		URL     func(childComplexity int) int
 	}
 }
 
@@ -370,6 +460,246 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomProfileFieldEdge.Node(childComplexity), true
 
+	case "Delivery.attemptCount":
+		if e.ComplexityRoot.Delivery.AttemptCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.AttemptCount(childComplexity), true
+	case "Delivery.attempts":
+		if e.ComplexityRoot.Delivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Attempts(childComplexity), true
+	case "Delivery.createdAt":
+		if e.ComplexityRoot.Delivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.CreatedAt(childComplexity), true
+	case "Delivery.event":
+		if e.ComplexityRoot.Delivery.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Event(childComplexity), true
+	case "Delivery.eventType":
+		if e.ComplexityRoot.Delivery.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.EventType(childComplexity), true
+	case "Delivery.finishedAt":
+		if e.ComplexityRoot.Delivery.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.FinishedAt(childComplexity), true
+	case "Delivery.id":
+		if e.ComplexityRoot.Delivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.ID(childComplexity), true
+	case "Delivery.lastError":
+		if e.ComplexityRoot.Delivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.LastError(childComplexity), true
+	case "Delivery.nextAttemptAt":
+		if e.ComplexityRoot.Delivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.NextAttemptAt(childComplexity), true
+	case "Delivery.status":
+		if e.ComplexityRoot.Delivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+	case "Delivery.test":
+		if e.ComplexityRoot.Delivery.Test == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Test(childComplexity), true
+	case "Delivery.trigger":
+		if e.ComplexityRoot.Delivery.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Trigger(childComplexity), true
+	case "Delivery.updatedAt":
+		if e.ComplexityRoot.Delivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.UpdatedAt(childComplexity), true
+	case "Delivery.user":
+		if e.ComplexityRoot.Delivery.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.User(childComplexity), true
+	case "Delivery.webhook":
+		if e.ComplexityRoot.Delivery.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Webhook(childComplexity), true
+
+	case "DeliveryAttempt.createdAt":
+		if e.ComplexityRoot.DeliveryAttempt.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.CreatedAt(childComplexity), true
+	case "DeliveryAttempt.delivery":
+		if e.ComplexityRoot.DeliveryAttempt.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.Delivery(childComplexity), true
+	case "DeliveryAttempt.durationMs":
+		if e.ComplexityRoot.DeliveryAttempt.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.DurationMs(childComplexity), true
+	case "DeliveryAttempt.error":
+		if e.ComplexityRoot.DeliveryAttempt.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.Error(childComplexity), true
+	case "DeliveryAttempt.errorClass":
+		if e.ComplexityRoot.DeliveryAttempt.ErrorClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ErrorClass(childComplexity), true
+	case "DeliveryAttempt.id":
+		if e.ComplexityRoot.DeliveryAttempt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ID(childComplexity), true
+	case "DeliveryAttempt.number":
+		if e.ComplexityRoot.DeliveryAttempt.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.Number(childComplexity), true
+	case "DeliveryAttempt.requestBody":
+		if e.ComplexityRoot.DeliveryAttempt.RequestBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.RequestBody(childComplexity), true
+	case "DeliveryAttempt.requestHeaders":
+		if e.ComplexityRoot.DeliveryAttempt.RequestHeaders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.RequestHeaders(childComplexity), true
+	case "DeliveryAttempt.requestUrl":
+		if e.ComplexityRoot.DeliveryAttempt.RequestURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.RequestURL(childComplexity), true
+	case "DeliveryAttempt.responseBody":
+		if e.ComplexityRoot.DeliveryAttempt.ResponseBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ResponseBody(childComplexity), true
+	case "DeliveryAttempt.responseBodyTruncated":
+		if e.ComplexityRoot.DeliveryAttempt.ResponseBodyTruncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ResponseBodyTruncated(childComplexity), true
+	case "DeliveryAttempt.responseHeaders":
+		if e.ComplexityRoot.DeliveryAttempt.ResponseHeaders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ResponseHeaders(childComplexity), true
+	case "DeliveryAttempt.responseStatus":
+		if e.ComplexityRoot.DeliveryAttempt.ResponseStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttempt.ResponseStatus(childComplexity), true
+
+	case "DeliveryAttemptConnection.edges":
+		if e.ComplexityRoot.DeliveryAttemptConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttemptConnection.Edges(childComplexity), true
+	case "DeliveryAttemptConnection.pageInfo":
+		if e.ComplexityRoot.DeliveryAttemptConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttemptConnection.PageInfo(childComplexity), true
+	case "DeliveryAttemptConnection.totalCount":
+		if e.ComplexityRoot.DeliveryAttemptConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttemptConnection.TotalCount(childComplexity), true
+
+	case "DeliveryAttemptEdge.cursor":
+		if e.ComplexityRoot.DeliveryAttemptEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttemptEdge.Cursor(childComplexity), true
+	case "DeliveryAttemptEdge.node":
+		if e.ComplexityRoot.DeliveryAttemptEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryAttemptEdge.Node(childComplexity), true
+
+	case "DeliveryConnection.edges":
+		if e.ComplexityRoot.DeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.Edges(childComplexity), true
+	case "DeliveryConnection.pageInfo":
+		if e.ComplexityRoot.DeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.PageInfo(childComplexity), true
+	case "DeliveryConnection.totalCount":
+		if e.ComplexityRoot.DeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.TotalCount(childComplexity), true
+
+	case "DeliveryEdge.cursor":
+		if e.ComplexityRoot.DeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEdge.Cursor(childComplexity), true
+	case "DeliveryEdge.node":
+		if e.ComplexityRoot.DeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEdge.Node(childComplexity), true
+
 	case "HttpHeader.name":
 		if e.ComplexityRoot.HttpHeader.Name == nil {
 			break
@@ -500,6 +830,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ActivateUser(childComplexity, args["id"].(string)), true
+	case "Mutation.cancelDelivery":
+		if e.ComplexityRoot.Mutation.CancelDelivery == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelDelivery_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelDelivery(childComplexity, args["id"].(string)), true
 	case "Mutation.createCustomProfileField":
 		if e.ComplexityRoot.Mutation.CreateCustomProfileField == nil {
 			break
@@ -588,6 +929,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProfileWebhook(childComplexity, args["id"].(string)), true
+	case "Mutation.previewProfileWebhookPayload":
+		if e.ComplexityRoot.Mutation.PreviewProfileWebhookPayload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewProfileWebhookPayload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewProfileWebhookPayload(childComplexity, args["id"].(string), args["userId"].(string), args["trigger"].(schematype.Trigger)), true
+	case "Mutation.redeliver":
+		if e.ComplexityRoot.Mutation.Redeliver == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeliver_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Redeliver(childComplexity, args["deliveryId"].(string)), true
+	case "Mutation.replayDeliveries":
+		if e.ComplexityRoot.Mutation.ReplayDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replayDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplayDeliveries(childComplexity, args["webhookId"].(string), args["since"].(time.Time), args["until"].(*time.Time), args["statuses"].([]schematype.DeliveryStatus)), true
+	case "Mutation.rotateProfileWebhookSecret":
+		if e.ComplexityRoot.Mutation.RotateProfileWebhookSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateProfileWebhookSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateProfileWebhookSecret(childComplexity, args["id"].(string), args["gracePeriod"].(*time.Duration)), true
+	case "Mutation.testProfileWebhook":
+		if e.ComplexityRoot.Mutation.TestProfileWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testProfileWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestProfileWebhook(childComplexity, args["id"].(string), args["userId"].(string), args["trigger"].(schematype.Trigger), args["applyResponse"].(*bool)), true
 	case "Mutation.updateCustomProfileField":
 		if e.ComplexityRoot.Mutation.UpdateCustomProfileField == nil {
 			break
@@ -707,6 +1103,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileEvent.SourceID(childComplexity), true
+	case "ProfileEvent.test":
+		if e.ComplexityRoot.ProfileEvent.Test == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Test(childComplexity), true
 	case "ProfileEvent.trigger":
 		if e.ComplexityRoot.ProfileEvent.Trigger == nil {
 			break
@@ -807,12 +1209,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.CreatedAt(childComplexity), true
+	case "ProfileWebhook.deliveries":
+		if e.ComplexityRoot.ProfileWebhook.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_ProfileWebhook_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.Deliveries(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.DeliveryOrder), args["where"].(*ent.DeliveryWhereInput)), true
+	case "ProfileWebhook.disabledReason":
+		if e.ComplexityRoot.ProfileWebhook.DisabledReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.DisabledReason(childComplexity), true
 	case "ProfileWebhook.enabled":
 		if e.ComplexityRoot.ProfileWebhook.Enabled == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.Enabled(childComplexity), true
+	case "ProfileWebhook.failingSince":
+		if e.ComplexityRoot.ProfileWebhook.FailingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.FailingSince(childComplexity), true
 	case "ProfileWebhook.headers":
 		if e.ComplexityRoot.ProfileWebhook.Headers == nil {
 			break
@@ -825,12 +1250,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.ID(childComplexity), true
+	case "ProfileWebhook.maxAttempts":
+		if e.ComplexityRoot.ProfileWebhook.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.MaxAttempts(childComplexity), true
 	case "ProfileWebhook.name":
 		if e.ComplexityRoot.ProfileWebhook.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.Name(childComplexity), true
+	case "ProfileWebhook.previousSecretExpiresAt":
+		if e.ComplexityRoot.ProfileWebhook.PreviousSecretExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.PreviousSecretExpiresAt(childComplexity), true
 	case "ProfileWebhook.requestParameters":
 		if e.ComplexityRoot.ProfileWebhook.RequestParameters == nil {
 			break
@@ -843,6 +1280,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.ResponseParameters(childComplexity), true
+	case "ProfileWebhook.timeoutSeconds":
+		if e.ComplexityRoot.ProfileWebhook.TimeoutSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.TimeoutSeconds(childComplexity), true
 	case "ProfileWebhook.triggers":
 		if e.ComplexityRoot.ProfileWebhook.Triggers == nil {
 			break
@@ -905,6 +1348,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomProfileFields(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CustomProfileFieldOrder), args["where"].(*ent.CustomProfileFieldWhereInput)), true
+	case "Query.deliveries":
+		if e.ComplexityRoot.Query.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.DeliveryOrder), args["where"].(*ent.DeliveryWhereInput)), true
 	case "Query.inboundEndpoints":
 		if e.ComplexityRoot.Query.InboundEndpoints == nil {
 			break
@@ -978,6 +1432,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "RotateProfileWebhookSecretPayload.previousSecretExpiresAt":
+		if e.ComplexityRoot.RotateProfileWebhookSecretPayload.PreviousSecretExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateProfileWebhookSecretPayload.PreviousSecretExpiresAt(childComplexity), true
+	case "RotateProfileWebhookSecretPayload.signingSecret":
+		if e.ComplexityRoot.RotateProfileWebhookSecretPayload.SigningSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateProfileWebhookSecretPayload.SigningSecret(childComplexity), true
+
+	case "Subscription.deliveryLog":
+		if e.ComplexityRoot.Subscription.DeliveryLog == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_deliveryLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DeliveryLog(childComplexity, args["webhookId"].(*string), args["statuses"].([]schematype.DeliveryStatus)), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -1173,6 +1652,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "WebhookPayloadPreview.body":
+		if e.ComplexityRoot.WebhookPayloadPreview.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayloadPreview.Body(childComplexity), true
+	case "WebhookPayloadPreview.headers":
+		if e.ComplexityRoot.WebhookPayloadPreview.Headers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayloadPreview.Headers(childComplexity), true
+	case "WebhookPayloadPreview.url":
+		if e.ComplexityRoot.WebhookPayloadPreview.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayloadPreview.URL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1189,6 +1687,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomFieldValueInput", ec.unmarshalInputCustomFieldValueInput),
 			graphql.NewInputUnmarshaler("CustomProfileFieldOrder", ec.unmarshalInputCustomProfileFieldOrder),
 			graphql.NewInputUnmarshaler("CustomProfileFieldWhereInput", ec.unmarshalInputCustomProfileFieldWhereInput),
+			graphql.NewInputUnmarshaler("DeliveryAttemptOrder", ec.unmarshalInputDeliveryAttemptOrder),
+			graphql.NewInputUnmarshaler("DeliveryAttemptWhereInput", ec.unmarshalInputDeliveryAttemptWhereInput),
+			graphql.NewInputUnmarshaler("DeliveryOrder", ec.unmarshalInputDeliveryOrder),
+			graphql.NewInputUnmarshaler("DeliveryWhereInput", ec.unmarshalInputDeliveryWhereInput),
 			graphql.NewInputUnmarshaler("HttpHeaderInput", ec.unmarshalInputHttpHeaderInput),
 			graphql.NewInputUnmarshaler("InboundEndpointOrder", ec.unmarshalInputInboundEndpointOrder),
 			graphql.NewInputUnmarshaler("InboundEndpointWhereInput", ec.unmarshalInputInboundEndpointWhereInput),
@@ -1254,6 +1756,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1280,6 +1799,59 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/delivery.graphql", Input: `# Deliveries of profile events to webhooks, their attempts, and the live
+# delivery log. Delivery, DeliveryAttempt, their connections and filters are
+# generated into ent.graphql.
+
+extend type Delivery {
+  "Every attempt, oldest first."
+  attempts: [DeliveryAttempt!]!
+}
+
+"What a delivery would send; nothing is sent."
+type WebhookPayloadPreview {
+  url: String!
+  "The headers as they would be sent, signature included."
+  headers: [HttpHeader!]!
+  "The JSON body."
+  body: String!
+}
+
+type RotateProfileWebhookSecretPayload {
+  "The new whsec_ signing secret. It is shown in this answer only."
+  signingSecret: String!
+  "Until then deliveries carry signatures with the old and the new secret."
+  previousSecretExpiresAt: Time
+}
+
+extend type Mutation {
+  "Queues a delivery again under the same ID (the same webhook-id), with a fresh retry schedule."
+  redeliver(deliveryId: ID!): Delivery!
+  "Queues again the webhook's finished deliveries created in [since, until) with one of statuses (default FAILED); returns how many."
+  replayDeliveries(webhookId: ID!, since: Time!, until: Time, statuses: [DeliveryStatus!]): Int!
+  "Stops an open delivery."
+  cancelDelivery(id: ID!): Delivery!
+  """
+  Sends a delivery of trigger for the user now, waits for the answer and
+  records it as a test delivery (never retried). Response parameters are
+  written back only with applyResponse.
+  """
+  testProfileWebhook(id: ID!, userId: ID!, trigger: ProfileTrigger!, applyResponse: Boolean = false): DeliveryAttempt!
+  "Builds the request a delivery of trigger for the user would send; nothing is sent or written."
+  previewProfileWebhookPayload(id: ID!, userId: ID!, trigger: ProfileTrigger!): WebhookPayloadPreview!
+  "Replaces the signing secret; during gracePeriod (default PT24H) deliveries are signed with both."
+  rotateProfileWebhookSecret(id: ID!, gracePeriod: Duration): RotateProfileWebhookSecretPayload!
+}
+
+type Subscription {
+  """
+  Every delivery attempt as it is recorded, optionally only for one webhook
+  and for deliveries that reached one of statuses. A subscriber that falls
+  behind is disconnected.
+  """
+  deliveryLog(webhookId: ID, statuses: [DeliveryStatus!]): DeliveryAttempt!
+}
+`, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `# Code generated by entgql from ent/schema, DO NOT EDIT.
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -1442,6 +2014,417 @@ input CustomProfileFieldWhereInput {
   typeNEQ: ProfileFieldType
   typeIn: [ProfileFieldType!]
   typeNotIn: [ProfileFieldType!]
+}
+type Delivery implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  trigger: ProfileTrigger!
+  eventType: String!
+  status: DeliveryStatus!
+  attemptCount: Int!
+  """
+  When the next attempt is due; null once the delivery is finished.
+  """
+  nextAttemptAt: Time
+  lastError: String
+  """
+  True for deliveries made by testProfileWebhook.
+  """
+  test: Boolean!
+  finishedAt: Time
+  webhook: ProfileWebhook!
+  event: ProfileEvent!
+  user: User!
+}
+type DeliveryAttempt implements Node {
+  id: ID!
+  number: Int!
+  requestUrl: String!
+  """
+  Headers sent, credentials redacted.
+  """
+  requestHeaders: [HttpHeader!]!
+  requestBody: String!
+  responseStatus: Int
+  responseHeaders: [HttpHeader!]
+  """
+  At most 64 KiB; responseBodyTruncated says whether more came.
+  """
+  responseBody: String
+  responseBodyTruncated: Boolean!
+  durationMs: Int!
+  """
+  timeout, dns, connection, tls, ssrf_blocked, http_status, response_mapping or oauth_token.
+  """
+  errorClass: String
+  error: String
+  createdAt: Time!
+  delivery: Delivery!
+}
+"""
+A connection to a list of items.
+"""
+type DeliveryAttemptConnection {
+  """
+  A list of edges.
+  """
+  edges: [DeliveryAttemptEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type DeliveryAttemptEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: DeliveryAttempt
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for DeliveryAttempt connections
+"""
+input DeliveryAttemptOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order DeliveryAttempts.
+  """
+  field: DeliveryAttemptOrderField!
+}
+"""
+Properties by which DeliveryAttempt connections can be ordered.
+"""
+enum DeliveryAttemptOrderField {
+  CREATED_AT
+}
+"""
+DeliveryAttemptWhereInput is used for filtering DeliveryAttempt objects.
+Input was generated by ent.
+"""
+input DeliveryAttemptWhereInput {
+  not: DeliveryAttemptWhereInput
+  and: [DeliveryAttemptWhereInput!]
+  or: [DeliveryAttemptWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  number field predicates
+  """
+  number: Int
+  numberNEQ: Int
+  numberIn: [Int!]
+  numberNotIn: [Int!]
+  numberGT: Int
+  numberGTE: Int
+  numberLT: Int
+  numberLTE: Int
+  """
+  request_url field predicates
+  """
+  requestURL: String
+  requestURLNEQ: String
+  requestURLIn: [String!]
+  requestURLNotIn: [String!]
+  requestURLGT: String
+  requestURLGTE: String
+  requestURLLT: String
+  requestURLLTE: String
+  requestURLContains: String
+  requestURLHasPrefix: String
+  requestURLHasSuffix: String
+  requestURLEqualFold: String
+  requestURLContainsFold: String
+  """
+  request_body field predicates
+  """
+  requestBody: String
+  requestBodyNEQ: String
+  requestBodyIn: [String!]
+  requestBodyNotIn: [String!]
+  requestBodyGT: String
+  requestBodyGTE: String
+  requestBodyLT: String
+  requestBodyLTE: String
+  requestBodyContains: String
+  requestBodyHasPrefix: String
+  requestBodyHasSuffix: String
+  requestBodyEqualFold: String
+  requestBodyContainsFold: String
+  """
+  response_status field predicates
+  """
+  responseStatus: Int
+  responseStatusNEQ: Int
+  responseStatusIn: [Int!]
+  responseStatusNotIn: [Int!]
+  responseStatusGT: Int
+  responseStatusGTE: Int
+  responseStatusLT: Int
+  responseStatusLTE: Int
+  responseStatusIsNil: Boolean
+  responseStatusNotNil: Boolean
+  """
+  response_body field predicates
+  """
+  responseBody: String
+  responseBodyNEQ: String
+  responseBodyIn: [String!]
+  responseBodyNotIn: [String!]
+  responseBodyGT: String
+  responseBodyGTE: String
+  responseBodyLT: String
+  responseBodyLTE: String
+  responseBodyContains: String
+  responseBodyHasPrefix: String
+  responseBodyHasSuffix: String
+  responseBodyIsNil: Boolean
+  responseBodyNotNil: Boolean
+  responseBodyEqualFold: String
+  responseBodyContainsFold: String
+  """
+  response_body_truncated field predicates
+  """
+  responseBodyTruncated: Boolean
+  responseBodyTruncatedNEQ: Boolean
+  """
+  duration_ms field predicates
+  """
+  durationMs: Int
+  durationMsNEQ: Int
+  durationMsIn: [Int!]
+  durationMsNotIn: [Int!]
+  durationMsGT: Int
+  durationMsGTE: Int
+  durationMsLT: Int
+  durationMsLTE: Int
+  """
+  error_class field predicates
+  """
+  errorClass: String
+  errorClassNEQ: String
+  errorClassIn: [String!]
+  errorClassNotIn: [String!]
+  errorClassGT: String
+  errorClassGTE: String
+  errorClassLT: String
+  errorClassLTE: String
+  errorClassContains: String
+  errorClassHasPrefix: String
+  errorClassHasSuffix: String
+  errorClassIsNil: Boolean
+  errorClassNotNil: Boolean
+  errorClassEqualFold: String
+  errorClassContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  delivery edge predicates
+  """
+  hasDelivery: Boolean
+  hasDeliveryWith: [DeliveryWhereInput!]
+}
+"""
+A connection to a list of items.
+"""
+type DeliveryConnection {
+  """
+  A list of edges.
+  """
+  edges: [DeliveryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type DeliveryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Delivery
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Delivery connections
+"""
+input DeliveryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Deliveries.
+  """
+  field: DeliveryOrderField!
+}
+"""
+Properties by which Delivery connections can be ordered.
+"""
+enum DeliveryOrderField {
+  CREATED_AT
+  UPDATED_AT
+  STATUS
+  NEXT_ATTEMPT_AT
+}
+"""
+DeliveryStatus is enum for the field status
+"""
+enum DeliveryStatus @goModel(model: "github.com/profilehooks/profilehooks/ent/schema/schematype.DeliveryStatus") {
+  PENDING
+  RETRYING
+  SUCCEEDED
+  FAILED
+  CANCELLED
+}
+"""
+DeliveryWhereInput is used for filtering Delivery objects.
+Input was generated by ent.
+"""
+input DeliveryWhereInput {
+  not: DeliveryWhereInput
+  and: [DeliveryWhereInput!]
+  or: [DeliveryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  trigger field predicates
+  """
+  trigger: ProfileTrigger
+  triggerNEQ: ProfileTrigger
+  triggerIn: [ProfileTrigger!]
+  triggerNotIn: [ProfileTrigger!]
+  """
+  status field predicates
+  """
+  status: DeliveryStatus
+  statusNEQ: DeliveryStatus
+  statusIn: [DeliveryStatus!]
+  statusNotIn: [DeliveryStatus!]
+  """
+  attempt_count field predicates
+  """
+  attemptCount: Int
+  attemptCountNEQ: Int
+  attemptCountIn: [Int!]
+  attemptCountNotIn: [Int!]
+  attemptCountGT: Int
+  attemptCountGTE: Int
+  attemptCountLT: Int
+  attemptCountLTE: Int
+  """
+  next_attempt_at field predicates
+  """
+  nextAttemptAt: Time
+  nextAttemptAtNEQ: Time
+  nextAttemptAtIn: [Time!]
+  nextAttemptAtNotIn: [Time!]
+  nextAttemptAtGT: Time
+  nextAttemptAtGTE: Time
+  nextAttemptAtLT: Time
+  nextAttemptAtLTE: Time
+  nextAttemptAtIsNil: Boolean
+  nextAttemptAtNotNil: Boolean
+  """
+  test field predicates
+  """
+  test: Boolean
+  testNEQ: Boolean
+  """
+  webhook edge predicates
+  """
+  hasWebhook: Boolean
+  hasWebhookWith: [ProfileWebhookWhereInput!]
+  """
+  event edge predicates
+  """
+  hasEvent: Boolean
+  hasEventWith: [ProfileEventWhereInput!]
+  """
+  user edge predicates
+  """
+  hasUser: Boolean
+  hasUserWith: [UserWhereInput!]
+  """
+  attempts edge predicates
+  """
+  hasAttempts: Boolean
+  hasAttemptsWith: [DeliveryAttemptWhereInput!]
 }
 """
 InboundAuthMode is enum for the field auth_mode
@@ -1660,6 +2643,10 @@ type ProfileEvent implements Node {
   The endpoint or webhook the change came through; empty for the admin API.
   """
   sourceId: String
+  """
+  True for the synthetic events of testProfileWebhook; they change nothing and fan out to nobody.
+  """
+  test: Boolean!
   occurredAt: Time!
   user: User!
 }
@@ -1764,6 +2751,11 @@ input ProfileEventWhereInput {
   sourceIn: [ChangeSource!]
   sourceNotIn: [ChangeSource!]
   """
+  test field predicates
+  """
+  test: Boolean
+  testNEQ: Boolean
+  """
   occurred_at field predicates
   """
   occurredAt: Time
@@ -1812,6 +2804,54 @@ type ProfileWebhook implements Node {
   requestParameters: [ParameterMapping!]!
   responseParameters: [ParameterMapping!]!
   headers: [HttpHeader!]!
+  previousSecretExpiresAt: Time
+  """
+  Fewer attempts than the retry schedule has; null means the whole schedule.
+  """
+  maxAttempts: Int
+  """
+  Request timeout of one attempt.
+  """
+  timeoutSeconds: Int!
+  """
+  Start of the current run of failed attempts; null after a success.
+  """
+  failingSince: Time
+  """
+  Why the service disabled the webhook (410 Gone, failing too long); empty when an admin did.
+  """
+  disabledReason: String
+  deliveries(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Deliveries returned from the connection.
+    """
+    orderBy: DeliveryOrder
+
+    """
+    Filtering options for Deliveries returned from the connection.
+    """
+    where: DeliveryWhereInput
+  ): DeliveryConnection!
 }
 """
 A connection to a list of items.
@@ -1944,6 +2984,35 @@ input ProfileWebhookWhereInput {
   """
   enabled: Boolean
   enabledNEQ: Boolean
+  """
+  max_attempts field predicates
+  """
+  maxAttempts: Int
+  maxAttemptsNEQ: Int
+  maxAttemptsIn: [Int!]
+  maxAttemptsNotIn: [Int!]
+  maxAttemptsGT: Int
+  maxAttemptsGTE: Int
+  maxAttemptsLT: Int
+  maxAttemptsLTE: Int
+  maxAttemptsIsNil: Boolean
+  maxAttemptsNotNil: Boolean
+  """
+  timeout_seconds field predicates
+  """
+  timeoutSeconds: Int
+  timeoutSecondsNEQ: Int
+  timeoutSecondsIn: [Int!]
+  timeoutSecondsNotIn: [Int!]
+  timeoutSecondsGT: Int
+  timeoutSecondsGTE: Int
+  timeoutSecondsLT: Int
+  timeoutSecondsLTE: Int
+  """
+  deliveries edge predicates
+  """
+  hasDeliveries: Boolean
+  hasDeliveriesWith: [DeliveryWhereInput!]
 }
 type Query {
   """
@@ -1995,6 +3064,37 @@ type Query {
     """
     where: CustomProfileFieldWhereInput
   ): CustomProfileFieldConnection!
+  deliveries(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Deliveries returned from the connection.
+    """
+    orderBy: DeliveryOrder
+
+    """
+    Filtering options for Deliveries returned from the connection.
+    """
+    where: DeliveryWhereInput
+  ): DeliveryConnection!
   inboundEndpoints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -2835,6 +3935,10 @@ input CreateProfileWebhookInput {
   requestParameters: [ParameterMappingInput!] = []
   responseParameters: [ParameterMappingInput!] = []
   headers: [HttpHeaderInput!] = []
+  "Fewer attempts than the retry schedule has; null means the whole schedule."
+  maxAttempts: Int
+  "Request timeout of one attempt, 1 to 60 seconds; defaults to 10."
+  timeoutSeconds: Int
 }
 
 """
@@ -2849,6 +3953,8 @@ input UpdateProfileWebhookInput {
   requestParameters: [ParameterMappingInput!]
   responseParameters: [ParameterMappingInput!]
   headers: [HttpHeaderInput!]
+  maxAttempts: Int
+  timeoutSeconds: Int
 }
 
 type CreateProfileWebhookPayload {
@@ -2987,6 +4093,108 @@ func (ec *executionContext) childFields_CustomProfileFieldEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CustomProfileFieldEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Delivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Delivery_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Delivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Delivery_updatedAt(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Delivery_trigger(ctx, field)
+	case "eventType":
+		return ec.fieldContext_Delivery_eventType(ctx, field)
+	case "status":
+		return ec.fieldContext_Delivery_status(ctx, field)
+	case "attemptCount":
+		return ec.fieldContext_Delivery_attemptCount(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_Delivery_nextAttemptAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Delivery_lastError(ctx, field)
+	case "test":
+		return ec.fieldContext_Delivery_test(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Delivery_finishedAt(ctx, field)
+	case "webhook":
+		return ec.fieldContext_Delivery_webhook(ctx, field)
+	case "event":
+		return ec.fieldContext_Delivery_event(ctx, field)
+	case "user":
+		return ec.fieldContext_Delivery_user(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Delivery_attempts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeliveryAttempt_id(ctx, field)
+	case "number":
+		return ec.fieldContext_DeliveryAttempt_number(ctx, field)
+	case "requestUrl":
+		return ec.fieldContext_DeliveryAttempt_requestUrl(ctx, field)
+	case "requestHeaders":
+		return ec.fieldContext_DeliveryAttempt_requestHeaders(ctx, field)
+	case "requestBody":
+		return ec.fieldContext_DeliveryAttempt_requestBody(ctx, field)
+	case "responseStatus":
+		return ec.fieldContext_DeliveryAttempt_responseStatus(ctx, field)
+	case "responseHeaders":
+		return ec.fieldContext_DeliveryAttempt_responseHeaders(ctx, field)
+	case "responseBody":
+		return ec.fieldContext_DeliveryAttempt_responseBody(ctx, field)
+	case "responseBodyTruncated":
+		return ec.fieldContext_DeliveryAttempt_responseBodyTruncated(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_DeliveryAttempt_durationMs(ctx, field)
+	case "errorClass":
+		return ec.fieldContext_DeliveryAttempt_errorClass(ctx, field)
+	case "error":
+		return ec.fieldContext_DeliveryAttempt_error(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DeliveryAttempt_createdAt(ctx, field)
+	case "delivery":
+		return ec.fieldContext_DeliveryAttempt_delivery(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryAttempt", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryAttemptEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DeliveryAttemptEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DeliveryAttemptEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryAttemptEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DeliveryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DeliveryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_HttpHeader(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -3095,6 +4303,8 @@ func (ec *executionContext) childFields_ProfileEvent(ctx context.Context, field 
 		return ec.fieldContext_ProfileEvent_source(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_ProfileEvent_sourceId(ctx, field)
+	case "test":
+		return ec.fieldContext_ProfileEvent_test(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_ProfileEvent_occurredAt(ctx, field)
 	case "user":
@@ -3167,6 +4377,18 @@ func (ec *executionContext) childFields_ProfileWebhook(ctx context.Context, fiel
 		return ec.fieldContext_ProfileWebhook_responseParameters(ctx, field)
 	case "headers":
 		return ec.fieldContext_ProfileWebhook_headers(ctx, field)
+	case "previousSecretExpiresAt":
+		return ec.fieldContext_ProfileWebhook_previousSecretExpiresAt(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_ProfileWebhook_maxAttempts(ctx, field)
+	case "timeoutSeconds":
+		return ec.fieldContext_ProfileWebhook_timeoutSeconds(ctx, field)
+	case "failingSince":
+		return ec.fieldContext_ProfileWebhook_failingSince(ctx, field)
+	case "disabledReason":
+		return ec.fieldContext_ProfileWebhook_disabledReason(ctx, field)
+	case "deliveries":
+		return ec.fieldContext_ProfileWebhook_deliveries(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileWebhook", field.Name)
 }
@@ -3191,6 +4413,16 @@ func (ec *executionContext) childFields_ProfileWebhookEdge(ctx context.Context, 
 		return ec.fieldContext_ProfileWebhookEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileWebhookEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RotateProfileWebhookSecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "signingSecret":
+		return ec.fieldContext_RotateProfileWebhookSecretPayload_signingSecret(ctx, field)
+	case "previousSecretExpiresAt":
+		return ec.fieldContext_RotateProfileWebhookSecretPayload_previousSecretExpiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RotateProfileWebhookSecretPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3271,6 +4503,18 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookPayloadPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_WebhookPayloadPreview_url(ctx, field)
+	case "headers":
+		return ec.fieldContext_WebhookPayloadPreview_headers(ctx, field)
+	case "body":
+		return ec.fieldContext_WebhookPayloadPreview_body(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookPayloadPreview", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

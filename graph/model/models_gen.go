@@ -7,3 +7,6 @@ type CustomFieldValueInput struct {
 	// The value; null clears it.
 	Value *string `json:"value,omitempty"`
 }
+
+type Subscription struct {
+}

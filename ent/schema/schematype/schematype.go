@@ -120,6 +120,35 @@ type HTTPHeader struct {
 	Value string `json:"value"`
 }
 
+// DeliveryStatus is where a delivery stands.
+type DeliveryStatus string
+
+// The delivery statuses. PENDING and RETRYING are open; the others are final.
+const (
+	DeliveryPending   DeliveryStatus = "PENDING"
+	DeliveryRetrying  DeliveryStatus = "RETRYING"
+	DeliverySucceeded DeliveryStatus = "SUCCEEDED"
+	DeliveryFailed    DeliveryStatus = "FAILED"
+	DeliveryCancelled DeliveryStatus = "CANCELLED"
+)
+
+// DeliveryStatuses lists every DeliveryStatus.
+var DeliveryStatuses = []DeliveryStatus{DeliveryPending, DeliveryRetrying, DeliverySucceeded, DeliveryFailed, DeliveryCancelled}
+
+// Values lists the enum values; ent uses it for the column's check.
+func (DeliveryStatus) Values() []string { return enumValues(DeliveryStatuses) }
+
+// Open reports whether s is PENDING or RETRYING.
+func (s DeliveryStatus) Open() bool { return s == DeliveryPending || s == DeliveryRetrying }
+
+// MarshalGQL writes s as a GraphQL enum value.
+func (s DeliveryStatus) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
+
+// UnmarshalGQL reads a GraphQL enum value into s.
+func (s *DeliveryStatus) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, DeliveryStatuses, s, "DeliveryStatus")
+}
+
 // CustomFieldValue is the value of one custom field on a user, in its
 // canonical text form.
 type CustomFieldValue struct {

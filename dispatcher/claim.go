@@ -1,0 +1,176 @@
+package dispatcher
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/predicate"
+	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/store"
+)
+
+// claim leases as many due deliveries as there are free workers, first
+// attempts before retries, and returns them with their webhooks loaded. It
+// also returns when the next delivery falls due (zero when none is open).
+func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, error) {
+	free, freeRetry := d.room()
+	if free == 0 {
+		return nil, time.Time{}, nil
+	}
+	var (
+		claimed []*ent.Delivery
+		next    time.Time
+	)
+	err := store.WithTx(ctx, d.cfg.Client, func(ctx context.Context) error {
+		client := ent.FromContext(ctx)
+		now := d.now()
+		first, err := d.due(ctx, client, schematype.DeliveryPending, now, free)
+		if err != nil {
+			return err
+		}
+		retries, err := d.due(ctx, client, schematype.DeliveryRetrying, now, min(freeRetry, free-len(first)))
+		if err != nil {
+			return err
+		}
+		claimed = d.admit(append(first, retries...))
+		for _, dl := range claimed {
+			lease := now.Add(time.Duration(dl.Edges.Webhook.TimeoutSeconds)*time.Second + d.cfg.LeaseMargin)
+			if err := client.Delivery.UpdateOneID(dl.ID).
+				SetLeaseOwner(d.owner).
+				SetLeaseExpiresAt(lease).
+				Exec(ctx); err != nil {
+				return err
+			}
+		}
+		next, err = d.nextDue(ctx, client)
+		return err
+	})
+	if err != nil {
+		d.release(claimed)
+		return nil, time.Time{}, d.errorf("claim: %w", err)
+	}
+	return claimed, next, nil
+}
+
+// due returns up to limit open deliveries with the given status whose time
+// has come, whose lease (if any) has expired, whose webhook is enabled, and
+// that are the oldest open delivery of their webhook and user.
+func (d *Dispatcher) due(ctx context.Context, client *ent.Client, status schematype.DeliveryStatus, now time.Time, limit int) ([]*ent.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	q := client.Delivery.Query().
+		Where(
+			delivery.StatusEQ(status),
+			delivery.Test(false),
+			delivery.NextAttemptAtLTE(now),
+			delivery.Or(delivery.LeaseExpiresAtIsNil(), delivery.LeaseExpiresAtLT(now)),
+			delivery.HasWebhookWith(profilewebhook.Enabled(true)),
+			headOfLine(),
+		).
+		WithWebhook().
+		Order(ent.Asc(delivery.FieldNextAttemptAt), ent.Asc(delivery.FieldID)).
+		Limit(limit)
+	if d.cfg.Dialect == dialect.Postgres {
+		q = q.ForUpdate(sql.WithLockAction(sql.SkipLocked))
+	}
+	return q.All(ctx)
+}
+
+// headOfLine keeps a delivery only when no earlier delivery of the same
+// webhook and user is still open, so one user's events reach a webhook in
+// the order they happened.
+func headOfLine() predicate.Delivery {
+	return func(s *sql.Selector) {
+		earlier := sql.Table(delivery.Table).As("earlier")
+		s.Where(sql.Not(sql.Exists(
+			sql.Select(earlier.C(delivery.FieldID)).From(earlier).Where(sql.And(
+				sql.ColumnsEQ(earlier.C(delivery.FieldWebhookID), s.C(delivery.FieldWebhookID)),
+				sql.ColumnsEQ(earlier.C(delivery.FieldUserID), s.C(delivery.FieldUserID)),
+				sql.ColumnsLT(earlier.C(delivery.FieldSequence), s.C(delivery.FieldSequence)),
+				sql.In(earlier.C(delivery.FieldStatus), string(schematype.DeliveryPending), string(schematype.DeliveryRetrying)),
+				sql.EQ(earlier.C(delivery.FieldTest), false),
+			)),
+		)))
+	}
+}
+
+// nextDue returns when the earliest open delivery falls due or its lease
+// expires; zero when there is none.
+func (d *Dispatcher) nextDue(ctx context.Context, client *ent.Client) (time.Time, error) {
+	dl, err := client.Delivery.Query().
+		Where(
+			delivery.StatusIn(schematype.DeliveryPending, schematype.DeliveryRetrying),
+			delivery.Test(false),
+			delivery.LeaseExpiresAtIsNil(),
+		).
+		Order(ent.Asc(delivery.FieldNextAttemptAt)).
+		First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, err
+	case dl.NextAttemptAt == nil:
+		return time.Time{}, nil
+	}
+	return *dl.NextAttemptAt, nil
+}
+
+// room returns how many deliveries may be claimed now, and how many of them
+// may be retries.
+func (d *Dispatcher) room() (free, freeRetry int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	free = d.cfg.Workers - d.inflight
+	freeRetry = d.cfg.RetryWorkers - d.retrying
+	return max(0, free), max(0, freeRetry)
+}
+
+func (d *Dispatcher) hasRoom() bool {
+	free, _ := d.room()
+	return free > 0
+}
+
+// admit takes the claimed deliveries into the in-flight counts, leaving out
+// those whose webhook is at its concurrency limit; they stay due and are
+// claimed again later.
+func (d *Dispatcher) admit(candidates []*ent.Delivery) []*ent.Delivery {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := candidates[:0]
+	for _, dl := range candidates {
+		if d.perWebhook[dl.WebhookID] >= d.cfg.PerWebhook {
+			continue
+		}
+		d.perWebhook[dl.WebhookID]++
+		d.inflight++
+		if dl.Status == schematype.DeliveryRetrying {
+			d.retrying++
+		}
+		out = append(out, dl)
+	}
+	return out
+}
+
+// release takes deliveries out of the in-flight counts.
+func (d *Dispatcher) release(done []*ent.Delivery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dl := range done {
+		d.perWebhook[dl.WebhookID]--
+		if d.perWebhook[dl.WebhookID] <= 0 {
+			delete(d.perWebhook, dl.WebhookID)
+		}
+		d.inflight--
+		if dl.Status == schematype.DeliveryRetrying {
+			d.retrying--
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/profile"
+)
+
+// FanOut writes the deliveries of ev, in the transaction of client that
+// records ev (it has the signature of profile.EventHook): one delivery per
+// enabled webhook subscribed to ev's trigger, except
+//   - for UPDATE_USER_PROFILE, webhooks none of whose request parameters
+//     names a changed field (a webhook without request parameters sends
+//     every field, so any change counts);
+//   - the webhook whose response caused ev (no echo loops).
+//
+// When the transaction commits, the dispatcher is woken.
+func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.ProfileEvent) error {
+	if ev.Test {
+		return nil
+	}
+	hooks, err := client.ProfileWebhook.Query().Where(profilewebhook.Enabled(true)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("dispatcher: load webhooks: %w", err)
+	}
+	builders := make([]*ent.DeliveryCreate, 0, len(hooks))
+	now := d.now()
+	for _, hook := range hooks {
+		if !subscribed(hook, ev) {
+			continue
+		}
+		body, err := Body(hook, ev)
+		if err != nil {
+			return err
+		}
+		builders = append(builders, client.Delivery.Create().
+			SetWebhookID(hook.ID).
+			SetEventID(ev.ID).
+			SetUserID(ev.UserID).
+			SetSequence(ev.UserVersion).
+			SetTrigger(ev.Trigger).
+			SetEventType(ev.Type).
+			SetBody(body).
+			SetNextAttemptAt(now.Add(d.policy.FirstDelay())).
+			SetCreatedAt(now).
+			SetUpdatedAt(now))
+	}
+	if len(builders) == 0 {
+		return nil
+	}
+	if err := client.Delivery.CreateBulk(builders...).Exec(ctx); err != nil {
+		return fmt.Errorf("dispatcher: write deliveries: %w", err)
+	}
+	d.wakeOnCommit(ctx)
+	return nil
+}
+
+// subscribed reports whether hook receives ev.
+func subscribed(hook *ent.ProfileWebhook, ev *ent.ProfileEvent) bool {
+	if !slices.Contains(hook.Triggers, ev.Trigger) {
+		return false
+	}
+	if ev.Source == schematype.SourceWebhookResponse && ev.SourceID == hook.ID {
+		return false
+	}
+	if ev.Trigger != schematype.TriggerUpdateUserProfile || len(hook.RequestParameters) == 0 {
+		return true
+	}
+	for _, r := range hook.RequestParameters {
+		if !profile.IsEventField(r.ProfileField) && slices.Contains(ev.ChangedFields, r.ProfileField) {
+			return true
+		}
+	}
+	return false
+}

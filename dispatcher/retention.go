@@ -1,0 +1,73 @@
+package dispatcher
+
+import (
+	"context"
+	"time"
+
+	"github.com/profilehooks/profilehooks/ent/delivery"
+	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+)
+
+// retentionBatch is how many rows one retention statement deletes.
+const retentionBatch = 1000
+
+// retentionEvery is how often the retention job runs.
+const retentionEvery = time.Hour
+
+func (d *Dispatcher) retentionLoop(ctx context.Context) {
+	t := time.NewTicker(retentionEvery)
+	defer t.Stop()
+	for {
+		if n, err := d.Prune(ctx); err != nil {
+			d.log.Error("dispatcher: retention", "err", err)
+		} else if n > 0 {
+			d.log.Info("dispatcher: retention deleted old rows", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Prune deletes attempts, and finished deliveries, older than the
+// retention, in batches so no statement holds the database for long. It
+// returns how many rows it deleted.
+func (d *Dispatcher) Prune(ctx context.Context) (int, error) {
+	cutoff := d.now().Add(-d.cfg.Retention)
+	client := d.cfg.Client
+	total := 0
+	for {
+		ids, err := client.DeliveryAttempt.Query().Where(deliveryattempt.CreatedAtLT(cutoff)).Limit(retentionBatch).IDs(ctx)
+		if err != nil {
+			return total, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		n, err := client.DeliveryAttempt.Delete().Where(deliveryattempt.IDIn(ids...)).Exec(ctx)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	finished := []schematype.DeliveryStatus{schematype.DeliverySucceeded, schematype.DeliveryFailed, schematype.DeliveryCancelled}
+	for {
+		ids, err := client.Delivery.Query().
+			Where(delivery.StatusIn(finished...), delivery.UpdatedAtLT(cutoff)).
+			Limit(retentionBatch).IDs(ctx)
+		if err != nil {
+			return total, err
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		n, err := client.Delivery.Delete().Where(delivery.IDIn(ids...)).Exec(ctx)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+}
