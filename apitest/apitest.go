@@ -38,6 +38,8 @@ type Env struct {
 	Token string
 	// HTTP is the client requests go through.
 	HTTP *http.Client
+	// Server is the server under test.
+	Server *server.Server
 }
 
 // Options tune New; the zero value is a server with the admin token on a
@@ -104,7 +106,7 @@ func New(t testing.TB, opts Options) *Env {
 		wait()
 		_ = db.Close()
 	})
-	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client()}
+	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client(), Server: srv}
 	if !opts.DevMode {
 		env.Token = AdminToken
 	}

@@ -110,6 +110,9 @@ func (s *Server) Start(ctx context.Context) (wait func()) {
 // Handler returns the service's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Dispatcher returns the service's dispatcher.
+func (s *Server) Dispatcher() *dispatcher.Dispatcher { return s.dispatcher }
+
 // DB returns the service's database.
 func (s *Server) DB() *store.DB { return s.db }
 
