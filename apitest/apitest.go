@@ -70,10 +70,10 @@ func New(t testing.TB, opts Options) *Env {
 	})
 	require.NoError(t, err)
 	cfg := server.Config{
-		Addr:            "127.0.0.1:0",
-		DatabaseURL:     "unused",
-		SecretKeyFile:   filepath.Join(dir, "secret.key"),
-		PublicURL:       "https://hooks.example.test",
+		Addr:                "127.0.0.1:0",
+		DatabaseURL:         "unused",
+		SecretKeyFile:       filepath.Join(dir, "secret.key"),
+		PublicURL:           "https://hooks.example.test",
 		LogFormat:           "json",
 		ComplexityLimit:     5000,
 		AllowPrivateTargets: !opts.BlockPrivateTargets,

@@ -140,12 +140,12 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 		return nil, fmt.Errorf("webhook: load: %w", err)
 	}
 	w := webhookConfig{
-		name:     deref(patch.Name, hook.Name),
-		url:      deref(patch.URL, hook.URL),
-		triggers: orStored(patch.Triggers, hook.Triggers),
-		request:  orStored(patch.RequestParameters, hook.RequestParameters),
-		response: orStored(patch.ResponseParameters, hook.ResponseParameters),
-		headers:  orStored(patch.Headers, hook.Headers),
+		name:           deref(patch.Name, hook.Name),
+		url:            deref(patch.URL, hook.URL),
+		triggers:       orStored(patch.Triggers, hook.Triggers),
+		request:        orStored(patch.RequestParameters, hook.RequestParameters),
+		response:       orStored(patch.ResponseParameters, hook.ResponseParameters),
+		headers:        orStored(patch.Headers, hook.Headers),
 		maxAttempts:    hook.MaxAttempts,
 		timeoutSeconds: deref(patch.TimeoutSeconds, hook.TimeoutSeconds),
 	}
