@@ -271,3 +271,6 @@ func (d *Dispatcher) Subscribe(ctx context.Context, webhookID *string, statuses 
 func (d *Dispatcher) errorf(format string, args ...any) error {
 	return fmt.Errorf("dispatcher: "+format, args...)
 }
+
+// Subscribers returns how many live subscriptions are open.
+func (d *Dispatcher) Subscribers() int { return d.feed.Len() }

@@ -33,6 +33,12 @@ func complexity() generated.ComplexityRoot {
 	c.Query.CustomProfileFields = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.CustomProfileFieldOrder, _ *ent.CustomProfileFieldWhereInput) int {
 		return pageCost(child, first, last)
 	}
+	c.Query.Deliveries = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.DeliveryOrder, _ *ent.DeliveryWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.ProfileWebhook.Deliveries = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.DeliveryOrder, _ *ent.DeliveryWhereInput) int {
+		return pageCost(child, first, last)
+	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*len(ids) }
 	c.User.Events = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.ProfileEventOrder) int {
 		return pageCost(child, first, last)
