@@ -39,16 +39,12 @@ func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, err
 			return err
 		}
 		claimed = d.admit(append(first, retries...))
-		for _, dl := range claimed {
-			lease := now.Add(time.Duration(dl.Edges.Webhook.TimeoutSeconds)*time.Second + d.cfg.LeaseMargin)
-			if err := client.Delivery.UpdateOneID(dl.ID).
-				SetLeaseOwner(d.owner).
-				SetLeaseExpiresAt(lease).
-				Exec(ctx); err != nil {
-				return err
-			}
+		if err := d.lease(ctx, client, claimed, now); err != nil {
+			return err
 		}
-		next, err = d.nextDue(ctx, client)
+		if len(claimed) < free {
+			next, err = d.nextDue(ctx, client)
+		}
 		return err
 	})
 	if err != nil {
@@ -56,6 +52,28 @@ func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, err
 		return nil, time.Time{}, d.errorf("claim: %w", err)
 	}
 	return claimed, next, nil
+}
+
+// lease marks the claimed deliveries as this dispatcher's until their
+// webhook's timeout plus the lease margin has passed: one statement per
+// distinct timeout.
+func (d *Dispatcher) lease(ctx context.Context, client *ent.Client, claimed []*ent.Delivery, now time.Time) error {
+	byTimeout := map[int][]string{}
+	for _, dl := range claimed {
+		t := dl.Edges.Webhook.TimeoutSeconds
+		byTimeout[t] = append(byTimeout[t], dl.ID)
+	}
+	for timeout, ids := range byTimeout {
+		err := client.Delivery.Update().
+			Where(delivery.IDIn(ids...)).
+			SetLeaseOwner(d.owner).
+			SetLeaseExpiresAt(now.Add(time.Duration(timeout)*time.Second + d.cfg.LeaseMargin)).
+			Exec(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // due returns up to limit open deliveries with the given status whose time

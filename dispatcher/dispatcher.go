@@ -57,9 +57,9 @@ type Config struct {
 	Policy retry.Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Workers bounds the attempts in flight; 0 means 64.
+	// Workers bounds the attempts in flight; 0 means 256.
 	Workers int
-	// PerWebhook bounds the attempts in flight to one webhook; 0 means 16.
+	// PerWebhook bounds the attempts in flight to one webhook; 0 means 64.
 	PerWebhook int
 	// RetryWorkers bounds the workers retries may use, so first attempts
 	// never wait behind a backlog of retries; 0 means Workers/2.
@@ -112,10 +112,10 @@ type Recorded struct {
 // New returns a Dispatcher for cfg.
 func New(cfg Config) *Dispatcher {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		cfg.Workers = 256
 	}
 	if cfg.PerWebhook <= 0 {
-		cfg.PerWebhook = 16
+		cfg.PerWebhook = 64
 	}
 	if cfg.RetryWorkers <= 0 {
 		cfg.RetryWorkers = max(1, cfg.Workers/2)

@@ -32,6 +32,7 @@ type Server struct {
 	cfg        Config
 	log        *slog.Logger
 	db         *store.DB
+	profiles   *profile.Service
 	dispatcher *dispatcher.Dispatcher
 	handler    http.Handler
 }
@@ -88,7 +89,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		Webhooks:   &webhook.Service{Box: box, PublicURL: cfg.PublicBaseURL(), Now: deps.Now},
 		Dispatcher: d,
 	}
-	s := &Server{cfg: cfg, log: logger, db: db, dispatcher: d}
+	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d}
 	s.handler = s.routes(res, auth, m)
 	return s, nil
 }
@@ -109,6 +110,9 @@ func (s *Server) Start(ctx context.Context) (wait func()) {
 
 // Handler returns the service's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Profiles returns the service's profile service.
+func (s *Server) Profiles() *profile.Service { return s.profiles }
 
 // Dispatcher returns the service's dispatcher.
 func (s *Server) Dispatcher() *dispatcher.Dispatcher { return s.dispatcher }

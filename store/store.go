@@ -24,7 +24,7 @@ import (
 )
 
 // DB is an open database: the ent client the service shares between the
-// API and the dispatcher, and the database/sql pool under it.
+// API and the dispatcher, and the database/sql pool its reads use.
 type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
@@ -54,20 +54,32 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialectName, err)
 	}
+	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
 	if dialectName == dialect.SQLite {
-		// Readers run concurrently under WAL; writers serialise on the
-		// database lock, so a small pool is enough.
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
+		// SQLite has one writer at a time. Letting several connections race
+		// for the lock puts the losers into SQLite's busy handler, which
+		// sleeps for milliseconds at a time; one write connection makes
+		// writers queue in Go instead and hand over at once. Reads (queries
+		// outside transactions) use a pool of their own and run
+		// concurrently under WAL.
+		db.SetMaxOpenConns(1)
+		read, err := sql.Open(driverName, dsn)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", dialectName, err)
+		}
+		read.SetMaxOpenConns(8)
+		read.SetMaxIdleConns(8)
+		drv = readSplit{Driver: drv, read: entsql.OpenDB(dialectName, read)}
+		db = read
 	} else {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 	}
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		drv.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialectName, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
 	if opts.WrapDriver != nil {
 		drv = opts.WrapDriver(drv)
 	}
@@ -77,6 +89,24 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// readSplit sends queries outside transactions to a read pool and
+// everything else (transactions, statements outside them) to the single
+// write connection of SQLite. A transaction must therefore never wait for
+// another transaction of the same goroutine: with one write connection,
+// that wait never ends.
+type readSplit struct {
+	dialect.Driver // the write connection
+	read           dialect.Driver
+}
+
+func (r readSplit) Query(ctx context.Context, query string, args, v any) error {
+	return r.read.Query(ctx, query, args, v)
+}
+
+func (r readSplit) Close() error {
+	return errors.Join(r.Driver.Close(), r.read.Close())
 }
 
 var migrateMu sync.Mutex
