@@ -232,4 +232,3 @@ func peakRSSMiB() float64 {
 	}
 	return 0
 }
-
