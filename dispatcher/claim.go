@@ -119,8 +119,9 @@ func headOfLine() predicate.Delivery {
 	}
 }
 
-// nextDue returns when the earliest open delivery falls due or its lease
-// expires; zero when there is none.
+// nextDue returns when the earliest unleased open delivery falls due; zero
+// when there is none. Expired leases are found by the claim loop's idle
+// timer (maxIdle).
 func (d *Dispatcher) nextDue(ctx context.Context, client *ent.Client) (time.Time, error) {
 	dl, err := client.Delivery.Query().
 		Where(

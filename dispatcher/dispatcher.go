@@ -32,7 +32,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/feed"
 	"github.com/profilehooks/profilehooks/profile"
@@ -168,6 +171,9 @@ const maxIdle = time.Second
 // Run delivers until ctx ends, then stops claiming, lets the attempts in
 // flight finish and records them before it returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	if err := d.recoverLeases(ctx); err != nil {
+		return err
+	}
 	jobs := make(chan *ent.Delivery)
 	results := make(chan outcome, d.cfg.Workers)
 	var workers sync.WaitGroup
@@ -274,3 +280,26 @@ func (d *Dispatcher) errorf(format string, args ...any) error {
 
 // Subscribers returns how many live subscriptions are open.
 func (d *Dispatcher) Subscribers() int { return d.feed.Len() }
+
+// recoverLeases releases, on SQLite, the leases a previous process left
+// behind: only one process uses a SQLite file, so any lease not ours
+// belongs to a process that died, and its deliveries are due again at once
+// instead of when the lease would expire. On PostgreSQL other replicas may
+// be alive; their leases are left to expire.
+func (d *Dispatcher) recoverLeases(ctx context.Context) error {
+	if d.cfg.Dialect != dialect.SQLite {
+		return nil
+	}
+	n, err := d.cfg.Client.Delivery.Update().
+		Where(delivery.LeaseOwnerNEQ(d.owner), delivery.LeaseExpiresAtNotNil()).
+		ClearLeaseOwner().
+		ClearLeaseExpiresAt().
+		Save(ctx)
+	if err != nil {
+		return d.errorf("recover leases: %w", err)
+	}
+	if n > 0 {
+		d.log.Warn("dispatcher: released the leases of a previous process; their deliveries are attempted again under the same IDs", "deliveries", n)
+	}
+	return nil
+}
