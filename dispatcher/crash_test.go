@@ -439,8 +439,8 @@ func TestCrashLosesNoEvent(t *testing.T) {
 	mu.Unlock()
 
 	// Wait until no delivery is open. Deliveries the killed process had
-	// claimed come back when their lease expires (the webhook's timeout
-	// plus the dispatcher's lease margin).
+	// claimed are released when the new process starts (SQLite has one
+	// process per file, so a lease not its own belongs to a dead one).
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var open struct{ Deliveries struct{ TotalCount int } }
