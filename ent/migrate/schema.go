@@ -83,11 +83,6 @@ var (
 				Columns: []*schema.Column{DeliveriesColumns[18], DeliveriesColumns[17], DeliveriesColumns[3]},
 			},
 			{
-				Name:    "delivery_event_id",
-				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[16]},
-			},
-			{
 				Name:    "delivery_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{DeliveriesColumns[1]},

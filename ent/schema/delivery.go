@@ -85,7 +85,7 @@ func (Delivery) Indexes() []ent.Index {
 		index.Fields("status", "next_attempt_at"),
 		// Ordering per webhook and user.
 		index.Fields("webhook_id", "user_id", "sequence"),
-		index.Fields("event_id"),
+		// Listing, replay and retention.
 		index.Fields("created_at"),
 	}
 }
