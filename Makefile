@@ -19,9 +19,19 @@ run: build ## Run the service on http://127.0.0.1:8080 with SQLite in data/ (dev
 build: ## Build bin/profilehooks
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/profilehooks
 
+# Packages whose tests talk to the database; `make test` runs them on
+# SQLite and again on PostgreSQL (PROFILEHOOKS_TEST_POSTGRES_URL, default
+# postgres://postgres@127.0.0.1:5432/test).
+STORAGE_PKGS := ./server/... ./dispatcher/...
+
 .PHONY: test
-test: lint ## Run every test (race detector on), including the generated-code drift check
+test: lint ## Run every test (race detector on) on SQLite, the storage tests on PostgreSQL too, and the drift check
 	$(GO) test -race -count=1 ./...
+	$(MAKE) test-postgres
+
+.PHONY: test-postgres
+test-postgres: ## Run the storage-facing tests on PostgreSQL
+	PROFILEHOOKS_TEST_DATABASE=postgres $(GO) test -race -count=1 -short $(STORAGE_PKGS)
 
 .PHONY: test-short
 test-short: ## Run the tests without the race detector and the drift check

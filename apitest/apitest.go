@@ -65,13 +65,14 @@ func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	queries := &atomic.Int64{}
-	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "profilehooks.db"), store.Options{
+	dbURL := DatabaseURL(t, dir)
+	db, err := store.Open(context.Background(), dbURL, store.Options{
 		WrapDriver: func(d dialect.Driver) dialect.Driver { return countingDriver{Driver: d, n: queries} },
 	})
 	require.NoError(t, err)
 	cfg := server.Config{
 		Addr:                "127.0.0.1:0",
-		DatabaseURL:         "unused",
+		DatabaseURL:         dbURL,
 		SecretKeyFile:       filepath.Join(dir, "secret.key"),
 		PublicURL:           "https://hooks.example.test",
 		LogFormat:           "json",

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"sync/atomic"
 
@@ -57,4 +58,21 @@ func secretKeyFile(path string) (*secret.Box, error) {
 		return secret.LoadKeyFile(path, false)
 	}
 	return secret.LoadKeyFile(path, true)
+}
+
+// ExecContext lets raw statements (pg_notify) through the counting wrapper.
+func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.n.Add(1)
+	return t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, args...)
+}
+
+// QueryContext lets raw queries (advisory locks) through the counting
+// wrapper.
+func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.n.Add(1)
+	return t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
 }

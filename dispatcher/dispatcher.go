@@ -83,8 +83,12 @@ type Config struct {
 	// Registerer receives the dispatcher's metrics; nil registers none.
 	Registerer prometheus.Registerer
 	// Dialect is the database dialect ("sqlite3" or "postgres"); it selects
-	// the claim query.
+	// the claim query and how replicas are woken.
 	Dialect string
+	// ListenURL, on PostgreSQL, is the database URL a dedicated connection
+	// uses to LISTEN for the other replicas' wake-ups and recorded
+	// attempts; empty means a single replica.
+	ListenURL string
 }
 
 // Dispatcher delivers events to webhooks. Create it with New, wire FanOut
@@ -194,6 +198,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.recordLoop(results)
 	}()
 	go d.retentionLoop(ctx)
+	go d.listen(ctx)
 
 	err := d.claimLoop(ctx, jobs)
 	close(jobs)

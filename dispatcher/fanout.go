@@ -56,8 +56,7 @@ func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.Pro
 	if err := client.Delivery.CreateBulk(builders...).Exec(ctx); err != nil {
 		return fmt.Errorf("dispatcher: write deliveries: %w", err)
 	}
-	d.wakeOnCommit(ctx)
-	return nil
+	return d.wakeOnCommit(ctx, client)
 }
 
 // subscribed reports whether hook receives ev.

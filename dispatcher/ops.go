@@ -43,7 +43,9 @@ func (d *Dispatcher) Redeliver(ctx context.Context, id string) (*ent.Delivery, e
 	if err != nil {
 		return nil, d.errorf("redeliver: %w", err)
 	}
-	d.wakeOnCommit(ctx)
+	if err := d.wakeOnCommit(ctx, client); err != nil {
+		return nil, err
+	}
 	return dl, nil
 }
 
@@ -98,7 +100,9 @@ func (d *Dispatcher) Replay(ctx context.Context, webhookID string, since time.Ti
 		}
 	}
 	if len(found) > 0 {
-		d.wakeOnCommit(ctx)
+		if err := d.wakeOnCommit(ctx, client); err != nil {
+			return 0, err
+		}
 	}
 	return len(found), nil
 }
@@ -265,12 +269,16 @@ func (d *Dispatcher) loadDelivery(ctx context.Context, id string) (*ent.Client, 
 }
 
 // wakeOnCommit wakes the dispatcher when the transaction in ctx commits, or
-// at once when there is none.
-func (d *Dispatcher) wakeOnCommit(ctx context.Context) {
+// at once when there is none; on PostgreSQL it also notifies the other
+// replicas, in the transaction.
+func (d *Dispatcher) wakeOnCommit(ctx context.Context, client *ent.Client) error {
+	if err := d.notifyWake(ctx, client); err != nil {
+		return err
+	}
 	tx := ent.TxFromContext(ctx)
 	if tx == nil {
 		d.Wake()
-		return
+		return nil
 	}
 	tx.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
@@ -281,6 +289,7 @@ func (d *Dispatcher) wakeOnCommit(ctx context.Context) {
 			return err
 		})
 	})
+	return nil
 }
 
 func clientFrom(ctx context.Context) (*ent.Client, error) {

@@ -102,7 +102,7 @@ func (d *Dispatcher) record(ctx context.Context, batch []outcome) ([]Recorded, e
 		for i, a := range attempts {
 			recs[i] = Recorded{Attempt: a, WebhookID: batch[i].delivery.WebhookID, Status: string(verdicts[i].status)}
 		}
-		return nil
+		return d.notifyRecorded(ctx, client, recs)
 	})
 	if err != nil {
 		return nil, d.errorf("record: %w", err)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql/playground"
 
 	"github.com/profilehooks/profilehooks/dispatcher"
@@ -81,6 +82,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		Logger:     logger,
 		Registerer: m.registry,
 		Dialect:    db.Dialect,
+		ListenURL:  listenURL(cfg, db),
 	})
 	profiles.OnEvent = d.FanOut
 	res := &graph.Resolver{
@@ -92,6 +94,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d}
 	s.handler = s.routes(res, auth, m)
 	return s, nil
+}
+
+// listenURL is the URL the dispatcher listens to the other replicas on:
+// the database URL on PostgreSQL, none on SQLite (one process).
+func listenURL(cfg Config, db *store.DB) string {
+	if db.Dialect != dialect.Postgres {
+		return ""
+	}
+	return cfg.DatabaseURL
 }
 
 // Start runs the background components (the dispatcher) until ctx ends.

@@ -111,6 +111,9 @@ func (r readSplit) Close() error {
 
 var migrateMu sync.Mutex
 
+// migrateLockKey is the PostgreSQL advisory lock held while migrating.
+const migrateLockKey int64 = 0x70686b6d69670001
+
 // Migrate brings the schema up to date with ent/schema: it creates missing
 // tables, columns and indexes and never drops anything. It runs at every
 // start-up.
@@ -120,6 +123,19 @@ func (db *DB) Migrate(ctx context.Context) error {
 	// not overlap.
 	migrateMu.Lock()
 	defer migrateMu.Unlock()
+	if db.Dialect == dialect.Postgres {
+		// Replicas starting together take turns: the first migrates, the
+		// others then find nothing to do.
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrateLockKey); err != nil {
+			return fmt.Errorf("store: migrate: take the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLockKey) //nolint:errcheck // closing the connection releases it too
+	}
 	if err := db.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
