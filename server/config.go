@@ -46,6 +46,10 @@ type Config struct {
 	// Retention is how long delivery attempts and finished deliveries are
 	// kept.
 	Retention time.Duration
+	// LeaseMargin is added to a webhook's timeout to make the lease of a
+	// claimed delivery; a replica that dies holds its deliveries this much
+	// longer than their timeout.
+	LeaseMargin time.Duration
 	// Version is the binary's version, sent in the User-Agent of deliveries.
 	Version string
 }
@@ -76,6 +80,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", 5000, "largest complexity of one GraphQL operation")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest graceful shutdown")
+	fs.DurationVar(&c.LeaseMargin, "lease-margin", 30*time.Second, "added to a webhook's timeout to make a claimed delivery's lease")
 	fs.DurationVar(&c.Retention, "retention", 30*24*time.Hour, "how long delivery attempts and finished deliveries are kept")
 
 	var envErr error

@@ -71,18 +71,19 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 	m := newMetrics()
 	profiles := &profile.Service{Now: deps.Now}
 	d := dispatcher.New(dispatcher.Config{
-		Client:     db.Client,
-		HTTP:       egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets}),
-		Box:        box,
-		Profiles:   profiles,
-		Policy:     retry.Policy{Schedule: cfg.RetrySchedule},
-		Now:        deps.Now,
-		Retention:  cfg.Retention,
-		UserAgent:  "profilehooks/" + cfg.Version,
-		Logger:     logger,
-		Registerer: m.registry,
-		Dialect:    db.Dialect,
-		ListenURL:  listenURL(cfg, db),
+		Client:      db.Client,
+		HTTP:        egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets}),
+		Box:         box,
+		Profiles:    profiles,
+		Policy:      retry.Policy{Schedule: cfg.RetrySchedule},
+		Now:         deps.Now,
+		Retention:   cfg.Retention,
+		LeaseMargin: cfg.LeaseMargin,
+		UserAgent:   "profilehooks/" + cfg.Version,
+		Logger:      logger,
+		Registerer:  m.registry,
+		Dialect:     db.Dialect,
+		ListenURL:   listenURL(cfg, db),
 	})
 	profiles.OnEvent = d.FanOut
 	res := &graph.Resolver{
