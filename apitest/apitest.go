@@ -40,6 +40,10 @@ type Env struct {
 	HTTP *http.Client
 	// Server is the server under test.
 	Server *server.Server
+
+	opts  Options
+	dir   string
+	dbURL string
 }
 
 // Options tune New; the zero value is a server with the admin token on a
@@ -64,8 +68,19 @@ type Options struct {
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	dir := t.TempDir()
+	return start(t, opts, dir, DatabaseURL(t, dir))
+}
+
+// Replica starts another server on e's database, with e's options and
+// secret key: a second replica, as a deployment on PostgreSQL runs them.
+func (e *Env) Replica(t testing.TB) *Env {
+	t.Helper()
+	return start(t, e.opts, e.dir, e.dbURL)
+}
+
+func start(t testing.TB, opts Options, dir, dbURL string) *Env {
+	t.Helper()
 	queries := &atomic.Int64{}
-	dbURL := DatabaseURL(t, dir)
 	db, err := store.Open(context.Background(), dbURL, store.Options{
 		WrapDriver: func(d dialect.Driver) dialect.Driver { return countingDriver{Driver: d, n: queries} },
 	})
@@ -107,7 +122,7 @@ func New(t testing.TB, opts Options) *Env {
 		wait()
 		_ = db.Close()
 	})
-	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client(), Server: srv}
+	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client(), Server: srv, opts: opts, dir: dir, dbURL: dbURL}
 	if !opts.DevMode {
 		env.Token = AdminToken
 	}
