@@ -19,6 +19,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/stretchr/testify/require"
 
+	"github.com/profilehooks/profilehooks/inbound"
 	"github.com/profilehooks/profilehooks/server"
 	"github.com/profilehooks/profilehooks/store"
 )
@@ -61,6 +62,12 @@ type Options struct {
 	// RetrySchedule replaces the default retry schedule; nil means
 	// 0, 10ms, 20ms.
 	RetrySchedule []time.Duration
+	// Configure, if not nil, changes the server's configuration last (to
+	// set up OIDC, limits, …). Env.Token is the admin token it leaves.
+	Configure func(*server.Config)
+	// InboundSettings, if not nil, gives the security settings incoming
+	// endpoints apply (trusted issuers, allowlist, token lifetime).
+	InboundSettings inbound.SettingsFunc
 }
 
 // New starts a server on a fresh SQLite database in t's temporary
@@ -102,16 +109,19 @@ func start(t testing.TB, opts Options, dir, dbURL string) *Env {
 	if !opts.DevMode {
 		cfg.AdminToken = AdminToken
 	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	if cfg.AdminToken != "" {
+	if !cfg.DevMode() {
 		// Outside dev mode the key file must exist.
 		_, err := secretKeyFile(cfg.SecretKeyFile)
 		require.NoError(t, err)
 	}
-	srv, err := server.New(context.Background(), cfg, logger, server.Deps{DB: db, Now: opts.Now})
+	srv, err := server.New(context.Background(), cfg, logger, server.Deps{DB: db, Now: opts.Now, InboundSettings: opts.InboundSettings})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	ctx, stop := context.WithCancel(context.Background())
@@ -123,9 +133,7 @@ func start(t testing.TB, opts Options, dir, dbURL string) *Env {
 		_ = db.Close()
 	})
 	env := &Env{URL: ts.URL, DB: db, Queries: queries, HTTP: ts.Client(), Server: srv, opts: opts, dir: dir, dbURL: dbURL}
-	if !opts.DevMode {
-		env.Token = AdminToken
-	}
+	env.Token = cfg.AdminToken
 	return env
 }
 

@@ -43,6 +43,9 @@ func decide(p retry.Policy, o outcome, maxAttempts *int, now time.Time) verdict 
 		if v.decision != retry.Succeed {
 			v.errClass = ClassHTTPStatus
 			v.lastError = fmt.Sprintf("receiver answered %d %s", o.status, http.StatusText(o.status))
+			if o.reauthorized {
+				v.lastError += " after a token refresh"
+			}
 		}
 	}
 	switch v.decision {

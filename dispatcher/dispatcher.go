@@ -34,6 +34,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/profilehooks/profilehooks/credential"
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
@@ -49,10 +50,12 @@ import (
 type Config struct {
 	// Client is the service's ent client, shared with the API.
 	Client *ent.Client
-	// HTTP sends the requests; use egress.NewClient so the SSRF guard
-	// applies. Its Timeout should be zero or above every webhook's timeout.
+	// HTTP sends the requests, token requests of webhook credentials
+	// included; use egress.NewClient so the SSRF guard applies. Its Timeout
+	// should be zero or above every webhook's timeout.
 	HTTP *http.Client
-	// Box opens the webhooks' sealed signing secrets.
+	// Box opens the webhooks' sealed signing secrets and seals and opens
+	// the secrets of webhook credentials.
 	Box *secret.Box
 	// Profiles writes response parameters back into profiles.
 	Profiles *profile.Service
@@ -101,6 +104,7 @@ type Dispatcher struct {
 	metrics *metrics
 	wake    chan struct{}
 	feed    feed.Broker[Recorded]
+	creds   *credential.Service
 
 	mu         sync.Mutex
 	inflight   int
@@ -150,6 +154,7 @@ func New(cfg Config) *Dispatcher {
 		metrics:    newMetrics(cfg.Registerer, cfg.Client),
 		wake:       make(chan struct{}, 1),
 		perWebhook: map[string]int{},
+		creds:      credential.New(credential.Config{Client: cfg.Client, Box: cfg.Box, HTTP: cfg.HTTP, Now: cfg.Now}),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/profile"
@@ -17,7 +18,9 @@ import (
 //   - for UPDATE_USER_PROFILE, webhooks none of whose request parameters
 //     names a changed field (a webhook without request parameters sends
 //     every field, so any change counts);
-//   - the webhook whose response caused ev (no echo loops).
+//   - the webhook whose response caused ev (no echo loops);
+//   - webhooks linked to the incoming endpoint ev came through
+//     (linkedWebhookIds: they talk to the third party that sent it).
 //
 // When the transaction commits, the dispatcher is woken.
 func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.ProfileEvent) error {
@@ -28,10 +31,14 @@ func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.Pro
 	if err != nil {
 		return fmt.Errorf("dispatcher: load webhooks: %w", err)
 	}
+	linked, err := linkedWebhooks(ctx, client, ev, hooks)
+	if err != nil {
+		return err
+	}
 	builders := make([]*ent.DeliveryCreate, 0, len(hooks))
 	now := d.now()
 	for _, hook := range hooks {
-		if !subscribed(hook, ev) {
+		if !subscribed(hook, ev, linked) {
 			continue
 		}
 		body, err := Body(hook, ev)
@@ -59,12 +66,36 @@ func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.Pro
 	return d.wakeOnCommit(ctx, client)
 }
 
-// subscribed reports whether hook receives ev.
-func subscribed(hook *ent.ProfileWebhook, ev *ent.ProfileEvent) bool {
+// linkedWebhooks returns the linkedWebhookIds of the incoming endpoint ev
+// came through; nil for other sources, when there are no webhooks, or when
+// the endpoint is gone.
+func linkedWebhooks(ctx context.Context, client *ent.Client, ev *ent.ProfileEvent, hooks []*ent.ProfileWebhook) ([]string, error) {
+	if ev.Source != schematype.SourceInboundEndpoint || ev.SourceID == "" || len(hooks) == 0 {
+		return nil, nil
+	}
+	ep, err := client.InboundEndpoint.Query().
+		Where(inboundendpoint.ID(ev.SourceID)).
+		Select(inboundendpoint.FieldLinkedWebhookIds).
+		Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("dispatcher: load endpoint %s: %w", ev.SourceID, err)
+	}
+	return ep.LinkedWebhookIds, nil
+}
+
+// subscribed reports whether hook receives ev; linked are the webhooks
+// linked to the incoming endpoint ev came through.
+func subscribed(hook *ent.ProfileWebhook, ev *ent.ProfileEvent, linked []string) bool {
 	if !slices.Contains(hook.Triggers, ev.Trigger) {
 		return false
 	}
 	if ev.Source == schematype.SourceWebhookResponse && ev.SourceID == hook.ID {
+		return false
+	}
+	if ev.Source == schematype.SourceInboundEndpoint && slices.Contains(linked, hook.ID) {
 		return false
 	}
 	if ev.Trigger != schematype.TriggerUpdateUserProfile || len(hook.RequestParameters) == 0 {

@@ -82,6 +82,9 @@ type Request struct {
 	URL     string
 	Headers http.Header
 	Body    []byte
+	// Redact names more headers whose values the attempt log hides (a
+	// credential's API key header).
+	Redact []string
 }
 
 // NewRequest builds the request of an attempt of delivery d to hook at
@@ -108,12 +111,13 @@ var redactedHeaders = map[string]bool{
 }
 
 // headerList returns h as recorded on an attempt, sorted by name, with
-// credentials redacted.
-func headerList(h http.Header) []schematype.HTTPHeader {
+// credentials and the headers named in redact redacted.
+func headerList(h http.Header, redact ...string) []schematype.HTTPHeader {
 	out := make([]schematype.HTTPHeader, 0, len(h))
 	for name, values := range h {
+		hide := redactedHeaders[http.CanonicalHeaderKey(name)] || slices.ContainsFunc(redact, func(r string) bool { return strings.EqualFold(r, name) })
 		for _, v := range values {
-			if redactedHeaders[http.CanonicalHeaderKey(name)] {
+			if hide {
 				v = "[redacted]"
 			}
 			out = append(out, schematype.HTTPHeader{Name: name, Value: v})

@@ -119,7 +119,7 @@ func attemptCreate(client *ent.Client, o outcome, errClass, errText string) *ent
 		SetDeliveryID(o.delivery.ID).
 		SetNumber(o.number).
 		SetRequestURL(o.request.URL).
-		SetRequestHeaders(headerList(o.request.Headers)).
+		SetRequestHeaders(headerList(o.request.Headers, o.request.Redact...)).
 		SetRequestBody(string(o.request.Body)).
 		SetDurationMs(o.duration.Milliseconds()).
 		SetError(errText).

@@ -32,6 +32,9 @@ type outcome struct {
 	// test marks an attempt of testProfileWebhook: never retried, no effect
 	// on the webhook's health, write-back only with applyResponse.
 	test, applyResponse bool
+	// reauthorized marks an attempt sent again with a new access token
+	// after a 401.
+	reauthorized bool
 }
 
 // attempt sends delivery dl once.
@@ -49,9 +52,9 @@ func (d *Dispatcher) attempt(ctx context.Context, dl *ent.Delivery) outcome {
 	if timeout <= 0 {
 		timeout = egress.DefaultTimeout
 	}
-	o.status, o.headers, o.body, o.truncated, o.err = d.post(ctx, o.request, timeout)
+	d.send(ctx, hook, &o, timeout)
 	o.duration = time.Since(now)
-	if o.err != nil {
+	if o.err != nil && o.errClass == "" {
 		o.errClass = egress.Classify(o.err)
 	}
 	return o

@@ -15,13 +15,22 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
+	"github.com/profilehooks/profilehooks/ent/oauthsigningkey"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/replaynonce"
+	"github.com/profilehooks/profilehooks/ent/securitysetting"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 
 	stdsql "database/sql"
 )
@@ -31,20 +40,38 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIToken is the client for interacting with the APIToken builders.
+	APIToken *APITokenClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// CustomProfileField is the client for interacting with the CustomProfileField builders.
 	CustomProfileField *CustomProfileFieldClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
 	// DeliveryAttempt is the client for interacting with the DeliveryAttempt builders.
 	DeliveryAttempt *DeliveryAttemptClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// InboundEndpoint is the client for interacting with the InboundEndpoint builders.
 	InboundEndpoint *InboundEndpointClient
+	// InboundRequest is the client for interacting with the InboundRequest builders.
+	InboundRequest *InboundRequestClient
+	// OAuthClient is the client for interacting with the OAuthClient builders.
+	OAuthClient *OAuthClientClient
+	// OAuthSigningKey is the client for interacting with the OAuthSigningKey builders.
+	OAuthSigningKey *OAuthSigningKeyClient
 	// ProfileEvent is the client for interacting with the ProfileEvent builders.
 	ProfileEvent *ProfileEventClient
 	// ProfileWebhook is the client for interacting with the ProfileWebhook builders.
 	ProfileWebhook *ProfileWebhookClient
+	// ReplayNonce is the client for interacting with the ReplayNonce builders.
+	ReplayNonce *ReplayNonceClient
+	// SecuritySetting is the client for interacting with the SecuritySetting builders.
+	SecuritySetting *SecuritySettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookCredential is the client for interacting with the WebhookCredential builders.
+	WebhookCredential *WebhookCredentialClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -56,13 +83,22 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIToken = NewAPITokenClient(c.config)
+	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.CustomProfileField = NewCustomProfileFieldClient(c.config)
 	c.Delivery = NewDeliveryClient(c.config)
 	c.DeliveryAttempt = NewDeliveryAttemptClient(c.config)
+	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.InboundEndpoint = NewInboundEndpointClient(c.config)
+	c.InboundRequest = NewInboundRequestClient(c.config)
+	c.OAuthClient = NewOAuthClientClient(c.config)
+	c.OAuthSigningKey = NewOAuthSigningKeyClient(c.config)
 	c.ProfileEvent = NewProfileEventClient(c.config)
 	c.ProfileWebhook = NewProfileWebhookClient(c.config)
+	c.ReplayNonce = NewReplayNonceClient(c.config)
+	c.SecuritySetting = NewSecuritySettingClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.WebhookCredential = NewWebhookCredentialClient(c.config)
 }
 
 type (
@@ -155,13 +191,22 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		AuditEntry:         NewAuditEntryClient(cfg),
 		CustomProfileField: NewCustomProfileFieldClient(cfg),
 		Delivery:           NewDeliveryClient(cfg),
 		DeliveryAttempt:    NewDeliveryAttemptClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		InboundEndpoint:    NewInboundEndpointClient(cfg),
+		InboundRequest:     NewInboundRequestClient(cfg),
+		OAuthClient:        NewOAuthClientClient(cfg),
+		OAuthSigningKey:    NewOAuthSigningKeyClient(cfg),
 		ProfileEvent:       NewProfileEventClient(cfg),
 		ProfileWebhook:     NewProfileWebhookClient(cfg),
+		ReplayNonce:        NewReplayNonceClient(cfg),
+		SecuritySetting:    NewSecuritySettingClient(cfg),
 		User:               NewUserClient(cfg),
+		WebhookCredential:  NewWebhookCredentialClient(cfg),
 	}, nil
 }
 
@@ -181,20 +226,29 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		AuditEntry:         NewAuditEntryClient(cfg),
 		CustomProfileField: NewCustomProfileFieldClient(cfg),
 		Delivery:           NewDeliveryClient(cfg),
 		DeliveryAttempt:    NewDeliveryAttemptClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		InboundEndpoint:    NewInboundEndpointClient(cfg),
+		InboundRequest:     NewInboundRequestClient(cfg),
+		OAuthClient:        NewOAuthClientClient(cfg),
+		OAuthSigningKey:    NewOAuthSigningKeyClient(cfg),
 		ProfileEvent:       NewProfileEventClient(cfg),
 		ProfileWebhook:     NewProfileWebhookClient(cfg),
+		ReplayNonce:        NewReplayNonceClient(cfg),
+		SecuritySetting:    NewSecuritySettingClient(cfg),
 		User:               NewUserClient(cfg),
+		WebhookCredential:  NewWebhookCredentialClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		CustomProfileField.
+//		APIToken.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -217,8 +271,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.CustomProfileField, c.Delivery, c.DeliveryAttempt, c.InboundEndpoint,
-		c.ProfileEvent, c.ProfileWebhook, c.User,
+		c.APIToken, c.AuditEntry, c.CustomProfileField, c.Delivery, c.DeliveryAttempt,
+		c.IdempotencyKey, c.InboundEndpoint, c.InboundRequest, c.OAuthClient,
+		c.OAuthSigningKey, c.ProfileEvent, c.ProfileWebhook, c.ReplayNonce,
+		c.SecuritySetting, c.User, c.WebhookCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -228,8 +284,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.CustomProfileField, c.Delivery, c.DeliveryAttempt, c.InboundEndpoint,
-		c.ProfileEvent, c.ProfileWebhook, c.User,
+		c.APIToken, c.AuditEntry, c.CustomProfileField, c.Delivery, c.DeliveryAttempt,
+		c.IdempotencyKey, c.InboundEndpoint, c.InboundRequest, c.OAuthClient,
+		c.OAuthSigningKey, c.ProfileEvent, c.ProfileWebhook, c.ReplayNonce,
+		c.SecuritySetting, c.User, c.WebhookCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -238,22 +296,306 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APITokenMutation:
+		return c.APIToken.mutate(ctx, m)
+	case *AuditEntryMutation:
+		return c.AuditEntry.mutate(ctx, m)
 	case *CustomProfileFieldMutation:
 		return c.CustomProfileField.mutate(ctx, m)
 	case *DeliveryMutation:
 		return c.Delivery.mutate(ctx, m)
 	case *DeliveryAttemptMutation:
 		return c.DeliveryAttempt.mutate(ctx, m)
+	case *IdempotencyKeyMutation:
+		return c.IdempotencyKey.mutate(ctx, m)
 	case *InboundEndpointMutation:
 		return c.InboundEndpoint.mutate(ctx, m)
+	case *InboundRequestMutation:
+		return c.InboundRequest.mutate(ctx, m)
+	case *OAuthClientMutation:
+		return c.OAuthClient.mutate(ctx, m)
+	case *OAuthSigningKeyMutation:
+		return c.OAuthSigningKey.mutate(ctx, m)
 	case *ProfileEventMutation:
 		return c.ProfileEvent.mutate(ctx, m)
 	case *ProfileWebhookMutation:
 		return c.ProfileWebhook.mutate(ctx, m)
+	case *ReplayNonceMutation:
+		return c.ReplayNonce.mutate(ctx, m)
+	case *SecuritySettingMutation:
+		return c.SecuritySetting.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WebhookCredentialMutation:
+		return c.WebhookCredential.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APITokenClient is a client for the APIToken schema.
+type APITokenClient struct {
+	config
+}
+
+// NewAPITokenClient returns a client for the APIToken from the given config.
+func NewAPITokenClient(c config) *APITokenClient {
+	return &APITokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apitoken.Hooks(f(g(h())))`.
+func (c *APITokenClient) Use(hooks ...Hook) {
+	c.hooks.APIToken = append(c.hooks.APIToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apitoken.Intercept(f(g(h())))`.
+func (c *APITokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIToken = append(c.inters.APIToken, interceptors...)
+}
+
+// Create returns a builder for creating a APIToken entity.
+func (c *APITokenClient) Create() *APITokenCreate {
+	mutation := newAPITokenMutation(c.config, OpCreate)
+	return &APITokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIToken entities.
+func (c *APITokenClient) CreateBulk(builders ...*APITokenCreate) *APITokenCreateBulk {
+	return &APITokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APITokenClient) MapCreateBulk(slice any, setFunc func(*APITokenCreate, int)) *APITokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APITokenCreateBulk{err: fmt.Errorf("calling to APITokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APITokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APITokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIToken.
+func (c *APITokenClient) Update() *APITokenUpdate {
+	mutation := newAPITokenMutation(c.config, OpUpdate)
+	return &APITokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APITokenClient) UpdateOne(_m *APIToken) *APITokenUpdateOne {
+	mutation := newAPITokenMutation(c.config, OpUpdateOne, withAPIToken(_m))
+	return &APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APITokenClient) UpdateOneID(id string) *APITokenUpdateOne {
+	mutation := newAPITokenMutation(c.config, OpUpdateOne, withAPITokenID(id))
+	return &APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIToken.
+func (c *APITokenClient) Delete() *APITokenDelete {
+	mutation := newAPITokenMutation(c.config, OpDelete)
+	return &APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APITokenClient) DeleteOne(_m *APIToken) *APITokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APITokenClient) DeleteOneID(id string) *APITokenDeleteOne {
+	builder := c.Delete().Where(apitoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APITokenDeleteOne{builder}
+}
+
+// Query returns a query builder for APIToken.
+func (c *APITokenClient) Query() *APITokenQuery {
+	return &APITokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIToken entity by its id.
+func (c *APITokenClient) Get(ctx context.Context, id string) (*APIToken, error) {
+	return c.Query().Where(apitoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APITokenClient) GetX(ctx context.Context, id string) *APIToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *APITokenClient) Hooks() []Hook {
+	return c.hooks.APIToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *APITokenClient) Interceptors() []Interceptor {
+	return c.inters.APIToken
+}
+
+func (c *APITokenClient) mutate(ctx context.Context, m *APITokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APITokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APITokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIToken mutation op: %q", m.Op())
+	}
+}
+
+// AuditEntryClient is a client for the AuditEntry schema.
+type AuditEntryClient struct {
+	config
+}
+
+// NewAuditEntryClient returns a client for the AuditEntry from the given config.
+func NewAuditEntryClient(c config) *AuditEntryClient {
+	return &AuditEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditentry.Hooks(f(g(h())))`.
+func (c *AuditEntryClient) Use(hooks ...Hook) {
+	c.hooks.AuditEntry = append(c.hooks.AuditEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditentry.Intercept(f(g(h())))`.
+func (c *AuditEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEntry = append(c.inters.AuditEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEntry entity.
+func (c *AuditEntryClient) Create() *AuditEntryCreate {
+	mutation := newAuditEntryMutation(c.config, OpCreate)
+	return &AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEntry entities.
+func (c *AuditEntryClient) CreateBulk(builders ...*AuditEntryCreate) *AuditEntryCreateBulk {
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEntryClient) MapCreateBulk(slice any, setFunc func(*AuditEntryCreate, int)) *AuditEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEntryCreateBulk{err: fmt.Errorf("calling to AuditEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEntry.
+func (c *AuditEntryClient) Update() *AuditEntryUpdate {
+	mutation := newAuditEntryMutation(c.config, OpUpdate)
+	return &AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEntryClient) UpdateOne(_m *AuditEntry) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntry(_m))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEntryClient) UpdateOneID(id string) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntryID(id))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEntry.
+func (c *AuditEntryClient) Delete() *AuditEntryDelete {
+	mutation := newAuditEntryMutation(c.config, OpDelete)
+	return &AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEntryClient) DeleteOne(_m *AuditEntry) *AuditEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEntryClient) DeleteOneID(id string) *AuditEntryDeleteOne {
+	builder := c.Delete().Where(auditentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEntry.
+func (c *AuditEntryClient) Query() *AuditEntryQuery {
+	return &AuditEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEntry entity by its id.
+func (c *AuditEntryClient) Get(ctx context.Context, id string) (*AuditEntry, error) {
+	return c.Query().Where(auditentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEntryClient) GetX(ctx context.Context, id string) *AuditEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEntryClient) Hooks() []Hook {
+	return c.hooks.AuditEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEntryClient) Interceptors() []Interceptor {
+	return c.inters.AuditEntry
+}
+
+func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -736,6 +1078,139 @@ func (c *DeliveryAttemptClient) mutate(ctx context.Context, m *DeliveryAttemptMu
 	}
 }
 
+// IdempotencyKeyClient is a client for the IdempotencyKey schema.
+type IdempotencyKeyClient struct {
+	config
+}
+
+// NewIdempotencyKeyClient returns a client for the IdempotencyKey from the given config.
+func NewIdempotencyKeyClient(c config) *IdempotencyKeyClient {
+	return &IdempotencyKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencykey.Hooks(f(g(h())))`.
+func (c *IdempotencyKeyClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyKey = append(c.hooks.IdempotencyKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencykey.Intercept(f(g(h())))`.
+func (c *IdempotencyKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyKey = append(c.inters.IdempotencyKey, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyKey entity.
+func (c *IdempotencyKeyClient) Create() *IdempotencyKeyCreate {
+	mutation := newIdempotencyKeyMutation(c.config, OpCreate)
+	return &IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyKey entities.
+func (c *IdempotencyKeyClient) CreateBulk(builders ...*IdempotencyKeyCreate) *IdempotencyKeyCreateBulk {
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyKeyClient) MapCreateBulk(slice any, setFunc func(*IdempotencyKeyCreate, int)) *IdempotencyKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyKeyCreateBulk{err: fmt.Errorf("calling to IdempotencyKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Update() *IdempotencyKeyUpdate {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdate)
+	return &IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyKeyClient) UpdateOne(_m *IdempotencyKey) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKey(_m))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyKeyClient) UpdateOneID(id string) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKeyID(id))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Delete() *IdempotencyKeyDelete {
+	mutation := newIdempotencyKeyMutation(c.config, OpDelete)
+	return &IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyKeyClient) DeleteOne(_m *IdempotencyKey) *IdempotencyKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyKeyClient) DeleteOneID(id string) *IdempotencyKeyDeleteOne {
+	builder := c.Delete().Where(idempotencykey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Query() *IdempotencyKeyQuery {
+	return &IdempotencyKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyKey entity by its id.
+func (c *IdempotencyKeyClient) Get(ctx context.Context, id string) (*IdempotencyKey, error) {
+	return c.Query().Where(idempotencykey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyKeyClient) GetX(ctx context.Context, id string) *IdempotencyKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyKeyClient) Hooks() []Hook {
+	return c.hooks.IdempotencyKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyKeyClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyKey
+}
+
+func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
 // InboundEndpointClient is a client for the InboundEndpoint schema.
 type InboundEndpointClient struct {
 	config
@@ -844,6 +1319,38 @@ func (c *InboundEndpointClient) GetX(ctx context.Context, id string) *InboundEnd
 	return obj
 }
 
+// QueryRequests queries the requests edge of a InboundEndpoint.
+func (c *InboundEndpointClient) QueryRequests(_m *InboundEndpoint) *InboundRequestQuery {
+	query := (&InboundRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inboundendpoint.Table, inboundendpoint.FieldID, id),
+			sqlgraph.To(inboundrequest.Table, inboundrequest.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inboundendpoint.RequestsTable, inboundendpoint.RequestsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthClients queries the oauth_clients edge of a InboundEndpoint.
+func (c *InboundEndpointClient) QueryOauthClients(_m *InboundEndpoint) *OAuthClientQuery {
+	query := (&OAuthClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inboundendpoint.Table, inboundendpoint.FieldID, id),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, inboundendpoint.OauthClientsTable, inboundendpoint.OauthClientsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *InboundEndpointClient) Hooks() []Hook {
 	return c.hooks.InboundEndpoint
@@ -866,6 +1373,437 @@ func (c *InboundEndpointClient) mutate(ctx context.Context, m *InboundEndpointMu
 		return (&InboundEndpointDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown InboundEndpoint mutation op: %q", m.Op())
+	}
+}
+
+// InboundRequestClient is a client for the InboundRequest schema.
+type InboundRequestClient struct {
+	config
+}
+
+// NewInboundRequestClient returns a client for the InboundRequest from the given config.
+func NewInboundRequestClient(c config) *InboundRequestClient {
+	return &InboundRequestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `inboundrequest.Hooks(f(g(h())))`.
+func (c *InboundRequestClient) Use(hooks ...Hook) {
+	c.hooks.InboundRequest = append(c.hooks.InboundRequest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `inboundrequest.Intercept(f(g(h())))`.
+func (c *InboundRequestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.InboundRequest = append(c.inters.InboundRequest, interceptors...)
+}
+
+// Create returns a builder for creating a InboundRequest entity.
+func (c *InboundRequestClient) Create() *InboundRequestCreate {
+	mutation := newInboundRequestMutation(c.config, OpCreate)
+	return &InboundRequestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of InboundRequest entities.
+func (c *InboundRequestClient) CreateBulk(builders ...*InboundRequestCreate) *InboundRequestCreateBulk {
+	return &InboundRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *InboundRequestClient) MapCreateBulk(slice any, setFunc func(*InboundRequestCreate, int)) *InboundRequestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &InboundRequestCreateBulk{err: fmt.Errorf("calling to InboundRequestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*InboundRequestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &InboundRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for InboundRequest.
+func (c *InboundRequestClient) Update() *InboundRequestUpdate {
+	mutation := newInboundRequestMutation(c.config, OpUpdate)
+	return &InboundRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *InboundRequestClient) UpdateOne(_m *InboundRequest) *InboundRequestUpdateOne {
+	mutation := newInboundRequestMutation(c.config, OpUpdateOne, withInboundRequest(_m))
+	return &InboundRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *InboundRequestClient) UpdateOneID(id string) *InboundRequestUpdateOne {
+	mutation := newInboundRequestMutation(c.config, OpUpdateOne, withInboundRequestID(id))
+	return &InboundRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for InboundRequest.
+func (c *InboundRequestClient) Delete() *InboundRequestDelete {
+	mutation := newInboundRequestMutation(c.config, OpDelete)
+	return &InboundRequestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *InboundRequestClient) DeleteOne(_m *InboundRequest) *InboundRequestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *InboundRequestClient) DeleteOneID(id string) *InboundRequestDeleteOne {
+	builder := c.Delete().Where(inboundrequest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &InboundRequestDeleteOne{builder}
+}
+
+// Query returns a query builder for InboundRequest.
+func (c *InboundRequestClient) Query() *InboundRequestQuery {
+	return &InboundRequestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeInboundRequest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a InboundRequest entity by its id.
+func (c *InboundRequestClient) Get(ctx context.Context, id string) (*InboundRequest, error) {
+	return c.Query().Where(inboundrequest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *InboundRequestClient) GetX(ctx context.Context, id string) *InboundRequest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEndpoint queries the endpoint edge of a InboundRequest.
+func (c *InboundRequestClient) QueryEndpoint(_m *InboundRequest) *InboundEndpointQuery {
+	query := (&InboundEndpointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inboundrequest.Table, inboundrequest.FieldID, id),
+			sqlgraph.To(inboundendpoint.Table, inboundendpoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, inboundrequest.EndpointTable, inboundrequest.EndpointColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *InboundRequestClient) Hooks() []Hook {
+	return c.hooks.InboundRequest
+}
+
+// Interceptors returns the client interceptors.
+func (c *InboundRequestClient) Interceptors() []Interceptor {
+	return c.inters.InboundRequest
+}
+
+func (c *InboundRequestClient) mutate(ctx context.Context, m *InboundRequestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&InboundRequestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&InboundRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&InboundRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&InboundRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown InboundRequest mutation op: %q", m.Op())
+	}
+}
+
+// OAuthClientClient is a client for the OAuthClient schema.
+type OAuthClientClient struct {
+	config
+}
+
+// NewOAuthClientClient returns a client for the OAuthClient from the given config.
+func NewOAuthClientClient(c config) *OAuthClientClient {
+	return &OAuthClientClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthclient.Hooks(f(g(h())))`.
+func (c *OAuthClientClient) Use(hooks ...Hook) {
+	c.hooks.OAuthClient = append(c.hooks.OAuthClient, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthclient.Intercept(f(g(h())))`.
+func (c *OAuthClientClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthClient = append(c.inters.OAuthClient, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthClient entity.
+func (c *OAuthClientClient) Create() *OAuthClientCreate {
+	mutation := newOAuthClientMutation(c.config, OpCreate)
+	return &OAuthClientCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthClient entities.
+func (c *OAuthClientClient) CreateBulk(builders ...*OAuthClientCreate) *OAuthClientCreateBulk {
+	return &OAuthClientCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthClientClient) MapCreateBulk(slice any, setFunc func(*OAuthClientCreate, int)) *OAuthClientCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthClientCreateBulk{err: fmt.Errorf("calling to OAuthClientClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthClientCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthClientCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthClient.
+func (c *OAuthClientClient) Update() *OAuthClientUpdate {
+	mutation := newOAuthClientMutation(c.config, OpUpdate)
+	return &OAuthClientUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthClientClient) UpdateOne(_m *OAuthClient) *OAuthClientUpdateOne {
+	mutation := newOAuthClientMutation(c.config, OpUpdateOne, withOAuthClient(_m))
+	return &OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthClientClient) UpdateOneID(id string) *OAuthClientUpdateOne {
+	mutation := newOAuthClientMutation(c.config, OpUpdateOne, withOAuthClientID(id))
+	return &OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthClient.
+func (c *OAuthClientClient) Delete() *OAuthClientDelete {
+	mutation := newOAuthClientMutation(c.config, OpDelete)
+	return &OAuthClientDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthClientClient) DeleteOne(_m *OAuthClient) *OAuthClientDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthClientClient) DeleteOneID(id string) *OAuthClientDeleteOne {
+	builder := c.Delete().Where(oauthclient.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthClientDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthClient.
+func (c *OAuthClientClient) Query() *OAuthClientQuery {
+	return &OAuthClientQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthClient},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthClient entity by its id.
+func (c *OAuthClientClient) Get(ctx context.Context, id string) (*OAuthClient, error) {
+	return c.Query().Where(oauthclient.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthClientClient) GetX(ctx context.Context, id string) *OAuthClient {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEndpoints queries the endpoints edge of a OAuthClient.
+func (c *OAuthClientClient) QueryEndpoints(_m *OAuthClient) *InboundEndpointQuery {
+	query := (&InboundEndpointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, id),
+			sqlgraph.To(inboundendpoint.Table, inboundendpoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, oauthclient.EndpointsTable, oauthclient.EndpointsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthClientClient) Hooks() []Hook {
+	return c.hooks.OAuthClient
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthClientClient) Interceptors() []Interceptor {
+	return c.inters.OAuthClient
+}
+
+func (c *OAuthClientClient) mutate(ctx context.Context, m *OAuthClientMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthClientCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthClientUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthClientDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthClient mutation op: %q", m.Op())
+	}
+}
+
+// OAuthSigningKeyClient is a client for the OAuthSigningKey schema.
+type OAuthSigningKeyClient struct {
+	config
+}
+
+// NewOAuthSigningKeyClient returns a client for the OAuthSigningKey from the given config.
+func NewOAuthSigningKeyClient(c config) *OAuthSigningKeyClient {
+	return &OAuthSigningKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthsigningkey.Hooks(f(g(h())))`.
+func (c *OAuthSigningKeyClient) Use(hooks ...Hook) {
+	c.hooks.OAuthSigningKey = append(c.hooks.OAuthSigningKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthsigningkey.Intercept(f(g(h())))`.
+func (c *OAuthSigningKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthSigningKey = append(c.inters.OAuthSigningKey, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthSigningKey entity.
+func (c *OAuthSigningKeyClient) Create() *OAuthSigningKeyCreate {
+	mutation := newOAuthSigningKeyMutation(c.config, OpCreate)
+	return &OAuthSigningKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthSigningKey entities.
+func (c *OAuthSigningKeyClient) CreateBulk(builders ...*OAuthSigningKeyCreate) *OAuthSigningKeyCreateBulk {
+	return &OAuthSigningKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthSigningKeyClient) MapCreateBulk(slice any, setFunc func(*OAuthSigningKeyCreate, int)) *OAuthSigningKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthSigningKeyCreateBulk{err: fmt.Errorf("calling to OAuthSigningKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthSigningKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthSigningKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthSigningKey.
+func (c *OAuthSigningKeyClient) Update() *OAuthSigningKeyUpdate {
+	mutation := newOAuthSigningKeyMutation(c.config, OpUpdate)
+	return &OAuthSigningKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthSigningKeyClient) UpdateOne(_m *OAuthSigningKey) *OAuthSigningKeyUpdateOne {
+	mutation := newOAuthSigningKeyMutation(c.config, OpUpdateOne, withOAuthSigningKey(_m))
+	return &OAuthSigningKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthSigningKeyClient) UpdateOneID(id string) *OAuthSigningKeyUpdateOne {
+	mutation := newOAuthSigningKeyMutation(c.config, OpUpdateOne, withOAuthSigningKeyID(id))
+	return &OAuthSigningKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthSigningKey.
+func (c *OAuthSigningKeyClient) Delete() *OAuthSigningKeyDelete {
+	mutation := newOAuthSigningKeyMutation(c.config, OpDelete)
+	return &OAuthSigningKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthSigningKeyClient) DeleteOne(_m *OAuthSigningKey) *OAuthSigningKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthSigningKeyClient) DeleteOneID(id string) *OAuthSigningKeyDeleteOne {
+	builder := c.Delete().Where(oauthsigningkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthSigningKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthSigningKey.
+func (c *OAuthSigningKeyClient) Query() *OAuthSigningKeyQuery {
+	return &OAuthSigningKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthSigningKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthSigningKey entity by its id.
+func (c *OAuthSigningKeyClient) Get(ctx context.Context, id string) (*OAuthSigningKey, error) {
+	return c.Query().Where(oauthsigningkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthSigningKeyClient) GetX(ctx context.Context, id string) *OAuthSigningKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthSigningKeyClient) Hooks() []Hook {
+	return c.hooks.OAuthSigningKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthSigningKeyClient) Interceptors() []Interceptor {
+	return c.inters.OAuthSigningKey
+}
+
+func (c *OAuthSigningKeyClient) mutate(ctx context.Context, m *OAuthSigningKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthSigningKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthSigningKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthSigningKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthSigningKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthSigningKey mutation op: %q", m.Op())
 	}
 }
 
@@ -1142,6 +2080,22 @@ func (c *ProfileWebhookClient) QueryDeliveries(_m *ProfileWebhook) *DeliveryQuer
 	return query
 }
 
+// QueryCredential queries the credential edge of a ProfileWebhook.
+func (c *ProfileWebhookClient) QueryCredential(_m *ProfileWebhook) *WebhookCredentialQuery {
+	query := (&WebhookCredentialClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(profilewebhook.Table, profilewebhook.FieldID, id),
+			sqlgraph.To(webhookcredential.Table, webhookcredential.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, profilewebhook.CredentialTable, profilewebhook.CredentialColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProfileWebhookClient) Hooks() []Hook {
 	return c.hooks.ProfileWebhook
@@ -1164,6 +2118,272 @@ func (c *ProfileWebhookClient) mutate(ctx context.Context, m *ProfileWebhookMuta
 		return (&ProfileWebhookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ProfileWebhook mutation op: %q", m.Op())
+	}
+}
+
+// ReplayNonceClient is a client for the ReplayNonce schema.
+type ReplayNonceClient struct {
+	config
+}
+
+// NewReplayNonceClient returns a client for the ReplayNonce from the given config.
+func NewReplayNonceClient(c config) *ReplayNonceClient {
+	return &ReplayNonceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `replaynonce.Hooks(f(g(h())))`.
+func (c *ReplayNonceClient) Use(hooks ...Hook) {
+	c.hooks.ReplayNonce = append(c.hooks.ReplayNonce, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `replaynonce.Intercept(f(g(h())))`.
+func (c *ReplayNonceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReplayNonce = append(c.inters.ReplayNonce, interceptors...)
+}
+
+// Create returns a builder for creating a ReplayNonce entity.
+func (c *ReplayNonceClient) Create() *ReplayNonceCreate {
+	mutation := newReplayNonceMutation(c.config, OpCreate)
+	return &ReplayNonceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReplayNonce entities.
+func (c *ReplayNonceClient) CreateBulk(builders ...*ReplayNonceCreate) *ReplayNonceCreateBulk {
+	return &ReplayNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReplayNonceClient) MapCreateBulk(slice any, setFunc func(*ReplayNonceCreate, int)) *ReplayNonceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReplayNonceCreateBulk{err: fmt.Errorf("calling to ReplayNonceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReplayNonceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReplayNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReplayNonce.
+func (c *ReplayNonceClient) Update() *ReplayNonceUpdate {
+	mutation := newReplayNonceMutation(c.config, OpUpdate)
+	return &ReplayNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReplayNonceClient) UpdateOne(_m *ReplayNonce) *ReplayNonceUpdateOne {
+	mutation := newReplayNonceMutation(c.config, OpUpdateOne, withReplayNonce(_m))
+	return &ReplayNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReplayNonceClient) UpdateOneID(id string) *ReplayNonceUpdateOne {
+	mutation := newReplayNonceMutation(c.config, OpUpdateOne, withReplayNonceID(id))
+	return &ReplayNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReplayNonce.
+func (c *ReplayNonceClient) Delete() *ReplayNonceDelete {
+	mutation := newReplayNonceMutation(c.config, OpDelete)
+	return &ReplayNonceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReplayNonceClient) DeleteOne(_m *ReplayNonce) *ReplayNonceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReplayNonceClient) DeleteOneID(id string) *ReplayNonceDeleteOne {
+	builder := c.Delete().Where(replaynonce.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReplayNonceDeleteOne{builder}
+}
+
+// Query returns a query builder for ReplayNonce.
+func (c *ReplayNonceClient) Query() *ReplayNonceQuery {
+	return &ReplayNonceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReplayNonce},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReplayNonce entity by its id.
+func (c *ReplayNonceClient) Get(ctx context.Context, id string) (*ReplayNonce, error) {
+	return c.Query().Where(replaynonce.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReplayNonceClient) GetX(ctx context.Context, id string) *ReplayNonce {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ReplayNonceClient) Hooks() []Hook {
+	return c.hooks.ReplayNonce
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReplayNonceClient) Interceptors() []Interceptor {
+	return c.inters.ReplayNonce
+}
+
+func (c *ReplayNonceClient) mutate(ctx context.Context, m *ReplayNonceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReplayNonceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReplayNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReplayNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReplayNonceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReplayNonce mutation op: %q", m.Op())
+	}
+}
+
+// SecuritySettingClient is a client for the SecuritySetting schema.
+type SecuritySettingClient struct {
+	config
+}
+
+// NewSecuritySettingClient returns a client for the SecuritySetting from the given config.
+func NewSecuritySettingClient(c config) *SecuritySettingClient {
+	return &SecuritySettingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `securitysetting.Hooks(f(g(h())))`.
+func (c *SecuritySettingClient) Use(hooks ...Hook) {
+	c.hooks.SecuritySetting = append(c.hooks.SecuritySetting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `securitysetting.Intercept(f(g(h())))`.
+func (c *SecuritySettingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SecuritySetting = append(c.inters.SecuritySetting, interceptors...)
+}
+
+// Create returns a builder for creating a SecuritySetting entity.
+func (c *SecuritySettingClient) Create() *SecuritySettingCreate {
+	mutation := newSecuritySettingMutation(c.config, OpCreate)
+	return &SecuritySettingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SecuritySetting entities.
+func (c *SecuritySettingClient) CreateBulk(builders ...*SecuritySettingCreate) *SecuritySettingCreateBulk {
+	return &SecuritySettingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SecuritySettingClient) MapCreateBulk(slice any, setFunc func(*SecuritySettingCreate, int)) *SecuritySettingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SecuritySettingCreateBulk{err: fmt.Errorf("calling to SecuritySettingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SecuritySettingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SecuritySettingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SecuritySetting.
+func (c *SecuritySettingClient) Update() *SecuritySettingUpdate {
+	mutation := newSecuritySettingMutation(c.config, OpUpdate)
+	return &SecuritySettingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SecuritySettingClient) UpdateOne(_m *SecuritySetting) *SecuritySettingUpdateOne {
+	mutation := newSecuritySettingMutation(c.config, OpUpdateOne, withSecuritySetting(_m))
+	return &SecuritySettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SecuritySettingClient) UpdateOneID(id string) *SecuritySettingUpdateOne {
+	mutation := newSecuritySettingMutation(c.config, OpUpdateOne, withSecuritySettingID(id))
+	return &SecuritySettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SecuritySetting.
+func (c *SecuritySettingClient) Delete() *SecuritySettingDelete {
+	mutation := newSecuritySettingMutation(c.config, OpDelete)
+	return &SecuritySettingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SecuritySettingClient) DeleteOne(_m *SecuritySetting) *SecuritySettingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SecuritySettingClient) DeleteOneID(id string) *SecuritySettingDeleteOne {
+	builder := c.Delete().Where(securitysetting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SecuritySettingDeleteOne{builder}
+}
+
+// Query returns a query builder for SecuritySetting.
+func (c *SecuritySettingClient) Query() *SecuritySettingQuery {
+	return &SecuritySettingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSecuritySetting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SecuritySetting entity by its id.
+func (c *SecuritySettingClient) Get(ctx context.Context, id string) (*SecuritySetting, error) {
+	return c.Query().Where(securitysetting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SecuritySettingClient) GetX(ctx context.Context, id string) *SecuritySetting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SecuritySettingClient) Hooks() []Hook {
+	return c.hooks.SecuritySetting
+}
+
+// Interceptors returns the client interceptors.
+func (c *SecuritySettingClient) Interceptors() []Interceptor {
+	return c.inters.SecuritySetting
+}
+
+func (c *SecuritySettingClient) mutate(ctx context.Context, m *SecuritySettingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SecuritySettingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SecuritySettingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SecuritySettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SecuritySettingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SecuritySetting mutation op: %q", m.Op())
 	}
 }
 
@@ -1316,15 +2536,168 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WebhookCredentialClient is a client for the WebhookCredential schema.
+type WebhookCredentialClient struct {
+	config
+}
+
+// NewWebhookCredentialClient returns a client for the WebhookCredential from the given config.
+func NewWebhookCredentialClient(c config) *WebhookCredentialClient {
+	return &WebhookCredentialClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookcredential.Hooks(f(g(h())))`.
+func (c *WebhookCredentialClient) Use(hooks ...Hook) {
+	c.hooks.WebhookCredential = append(c.hooks.WebhookCredential, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookcredential.Intercept(f(g(h())))`.
+func (c *WebhookCredentialClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookCredential = append(c.inters.WebhookCredential, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookCredential entity.
+func (c *WebhookCredentialClient) Create() *WebhookCredentialCreate {
+	mutation := newWebhookCredentialMutation(c.config, OpCreate)
+	return &WebhookCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookCredential entities.
+func (c *WebhookCredentialClient) CreateBulk(builders ...*WebhookCredentialCreate) *WebhookCredentialCreateBulk {
+	return &WebhookCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookCredentialClient) MapCreateBulk(slice any, setFunc func(*WebhookCredentialCreate, int)) *WebhookCredentialCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookCredentialCreateBulk{err: fmt.Errorf("calling to WebhookCredentialClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookCredentialCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookCredential.
+func (c *WebhookCredentialClient) Update() *WebhookCredentialUpdate {
+	mutation := newWebhookCredentialMutation(c.config, OpUpdate)
+	return &WebhookCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookCredentialClient) UpdateOne(_m *WebhookCredential) *WebhookCredentialUpdateOne {
+	mutation := newWebhookCredentialMutation(c.config, OpUpdateOne, withWebhookCredential(_m))
+	return &WebhookCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookCredentialClient) UpdateOneID(id string) *WebhookCredentialUpdateOne {
+	mutation := newWebhookCredentialMutation(c.config, OpUpdateOne, withWebhookCredentialID(id))
+	return &WebhookCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookCredential.
+func (c *WebhookCredentialClient) Delete() *WebhookCredentialDelete {
+	mutation := newWebhookCredentialMutation(c.config, OpDelete)
+	return &WebhookCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookCredentialClient) DeleteOne(_m *WebhookCredential) *WebhookCredentialDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookCredentialClient) DeleteOneID(id string) *WebhookCredentialDeleteOne {
+	builder := c.Delete().Where(webhookcredential.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookCredentialDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookCredential.
+func (c *WebhookCredentialClient) Query() *WebhookCredentialQuery {
+	return &WebhookCredentialQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookCredential},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookCredential entity by its id.
+func (c *WebhookCredentialClient) Get(ctx context.Context, id string) (*WebhookCredential, error) {
+	return c.Query().Where(webhookcredential.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookCredentialClient) GetX(ctx context.Context, id string) *WebhookCredential {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWebhooks queries the webhooks edge of a WebhookCredential.
+func (c *WebhookCredentialClient) QueryWebhooks(_m *WebhookCredential) *ProfileWebhookQuery {
+	query := (&ProfileWebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookcredential.Table, webhookcredential.FieldID, id),
+			sqlgraph.To(profilewebhook.Table, profilewebhook.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhookcredential.WebhooksTable, webhookcredential.WebhooksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookCredentialClient) Hooks() []Hook {
+	return c.hooks.WebhookCredential
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookCredentialClient) Interceptors() []Interceptor {
+	return c.inters.WebhookCredential
+}
+
+func (c *WebhookCredentialClient) mutate(ctx context.Context, m *WebhookCredentialMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookCredential mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		CustomProfileField, Delivery, DeliveryAttempt, InboundEndpoint, ProfileEvent,
-		ProfileWebhook, User []ent.Hook
+		APIToken, AuditEntry, CustomProfileField, Delivery, DeliveryAttempt,
+		IdempotencyKey, InboundEndpoint, InboundRequest, OAuthClient, OAuthSigningKey,
+		ProfileEvent, ProfileWebhook, ReplayNonce, SecuritySetting, User,
+		WebhookCredential []ent.Hook
 	}
 	inters struct {
-		CustomProfileField, Delivery, DeliveryAttempt, InboundEndpoint, ProfileEvent,
-		ProfileWebhook, User []ent.Interceptor
+		APIToken, AuditEntry, CustomProfileField, Delivery, DeliveryAttempt,
+		IdempotencyKey, InboundEndpoint, InboundRequest, OAuthClient, OAuthSigningKey,
+		ProfileEvent, ProfileWebhook, ReplayNonce, SecuritySetting, User,
+		WebhookCredential []ent.Interceptor
 	}
 )
 

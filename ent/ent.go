@@ -12,13 +12,22 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
+	"github.com/profilehooks/profilehooks/ent/oauthsigningkey"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/replaynonce"
+	"github.com/profilehooks/profilehooks/ent/securitysetting"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -79,13 +88,22 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apitoken.Table:           apitoken.ValidColumn,
+			auditentry.Table:         auditentry.ValidColumn,
 			customprofilefield.Table: customprofilefield.ValidColumn,
 			delivery.Table:           delivery.ValidColumn,
 			deliveryattempt.Table:    deliveryattempt.ValidColumn,
+			idempotencykey.Table:     idempotencykey.ValidColumn,
 			inboundendpoint.Table:    inboundendpoint.ValidColumn,
+			inboundrequest.Table:     inboundrequest.ValidColumn,
+			oauthclient.Table:        oauthclient.ValidColumn,
+			oauthsigningkey.Table:    oauthsigningkey.ValidColumn,
 			profileevent.Table:       profileevent.ValidColumn,
 			profilewebhook.Table:     profilewebhook.ValidColumn,
+			replaynonce.Table:        replaynonce.ValidColumn,
+			securitysetting.Table:    securitysetting.ValidColumn,
 			user.Table:               user.ValidColumn,
+			webhookcredential.Table:  webhookcredential.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -10,14 +10,272 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *APITokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*APITokenQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *APITokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(apitoken.Columns))
+		selectedFields = []string{apitoken.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "name":
+			if _, ok := fieldSeen[apitoken.FieldName]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldName)
+				fieldSeen[apitoken.FieldName] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[apitoken.FieldRole]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldRole)
+				fieldSeen[apitoken.FieldRole] = struct{}{}
+			}
+		case "hint":
+			if _, ok := fieldSeen[apitoken.FieldHint]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldHint)
+				fieldSeen[apitoken.FieldHint] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[apitoken.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldCreatedBy)
+				fieldSeen[apitoken.FieldCreatedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[apitoken.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldCreatedAt)
+				fieldSeen[apitoken.FieldCreatedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[apitoken.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldExpiresAt)
+				fieldSeen[apitoken.FieldExpiresAt] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[apitoken.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldLastUsedAt)
+				fieldSeen[apitoken.FieldLastUsedAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[apitoken.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldRevokedAt)
+				fieldSeen[apitoken.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type apitokenPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ApiTokenPaginateOption
+}
+
+func newApiTokenPaginateArgs(rv map[string]any) *apitokenPaginateArgs {
+	args := &apitokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ApiTokenOrder{Field: &ApiTokenOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithApiTokenOrder(order))
+			}
+		case *ApiTokenOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithApiTokenOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ApiTokenWhereInput); ok {
+		args.opts = append(args.opts, WithApiTokenFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AuditEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AuditEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(auditentry.Columns))
+		selectedFields = []string{auditentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "occurredAt":
+			if _, ok := fieldSeen[auditentry.FieldOccurredAt]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldOccurredAt)
+				fieldSeen[auditentry.FieldOccurredAt] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[auditentry.FieldActor]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldActor)
+				fieldSeen[auditentry.FieldActor] = struct{}{}
+			}
+		case "actorName":
+			if _, ok := fieldSeen[auditentry.FieldActorName]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldActorName)
+				fieldSeen[auditentry.FieldActorName] = struct{}{}
+			}
+		case "credential":
+			if _, ok := fieldSeen[auditentry.FieldCredential]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldCredential)
+				fieldSeen[auditentry.FieldCredential] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[auditentry.FieldRole]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldRole)
+				fieldSeen[auditentry.FieldRole] = struct{}{}
+			}
+		case "operation":
+			if _, ok := fieldSeen[auditentry.FieldOperation]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldOperation)
+				fieldSeen[auditentry.FieldOperation] = struct{}{}
+			}
+		case "targetId":
+			if _, ok := fieldSeen[auditentry.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldTargetID)
+				fieldSeen[auditentry.FieldTargetID] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[auditentry.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldOutcome)
+				fieldSeen[auditentry.FieldOutcome] = struct{}{}
+			}
+		case "clientAddress":
+			if _, ok := fieldSeen[auditentry.FieldClientAddress]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldClientAddress)
+				fieldSeen[auditentry.FieldClientAddress] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type auditentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AuditEntryPaginateOption
+}
+
+func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
+	args := &auditentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AuditEntryOrder{Field: &AuditEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAuditEntryOrder(order))
+			}
+		case *AuditEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAuditEntryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AuditEntryWhereInput); ok {
+		args.opts = append(args.opts, WithAuditEntryFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CustomProfileFieldQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomProfileFieldQuery, error) {
@@ -492,6 +750,95 @@ func (_q *InboundEndpointQuery) collectField(ctx context.Context, oneNode bool, 
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "requests":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InboundRequestClient{config: _q.config}).Query()
+			)
+			args := newInboundRequestPaginateArgs(fieldArgs(ctx, new(InboundRequestWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newInboundRequestPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*InboundEndpoint) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"endpoint_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(inboundendpoint.RequestsColumn), ids...))
+						})
+						if err := query.GroupBy(inboundendpoint.RequestsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*InboundEndpoint) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Requests)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, inboundrequestImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(inboundendpoint.RequestsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedRequests(alias, func(wq *InboundRequestQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[inboundendpoint.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, inboundendpoint.FieldCreatedAt)
@@ -526,6 +873,11 @@ func (_q *InboundEndpointQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[inboundendpoint.FieldOnUnknownUser]; !ok {
 				selectedFields = append(selectedFields, inboundendpoint.FieldOnUnknownUser)
 				fieldSeen[inboundendpoint.FieldOnUnknownUser] = struct{}{}
+			}
+		case "linkedWebhookIds":
+			if _, ok := fieldSeen[inboundendpoint.FieldLinkedWebhookIds]; !ok {
+				selectedFields = append(selectedFields, inboundendpoint.FieldLinkedWebhookIds)
+				fieldSeen[inboundendpoint.FieldLinkedWebhookIds] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -586,6 +938,287 @@ func newInboundEndpointPaginateArgs(rv map[string]any) *inboundendpointPaginateA
 	}
 	if v, ok := rv[whereField].(*InboundEndpointWhereInput); ok {
 		args.opts = append(args.opts, WithInboundEndpointFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *InboundRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*InboundRequestQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *InboundRequestQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(inboundrequest.Columns))
+		selectedFields = []string{inboundrequest.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "endpoint":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InboundEndpointClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, inboundendpointImplementors)...); err != nil {
+				return err
+			}
+			_q.withEndpoint = query
+			if _, ok := fieldSeen[inboundrequest.FieldEndpointID]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldEndpointID)
+				fieldSeen[inboundrequest.FieldEndpointID] = struct{}{}
+			}
+		case "receivedAt":
+			if _, ok := fieldSeen[inboundrequest.FieldReceivedAt]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldReceivedAt)
+				fieldSeen[inboundrequest.FieldReceivedAt] = struct{}{}
+			}
+		case "client":
+			if _, ok := fieldSeen[inboundrequest.FieldClient]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldClient)
+				fieldSeen[inboundrequest.FieldClient] = struct{}{}
+			}
+		case "remoteAddr":
+			if _, ok := fieldSeen[inboundrequest.FieldRemoteAddr]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldRemoteAddr)
+				fieldSeen[inboundrequest.FieldRemoteAddr] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[inboundrequest.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldStatus)
+				fieldSeen[inboundrequest.FieldStatus] = struct{}{}
+			}
+		case "objects":
+			if _, ok := fieldSeen[inboundrequest.FieldObjects]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldObjects)
+				fieldSeen[inboundrequest.FieldObjects] = struct{}{}
+			}
+		case "userIds":
+			if _, ok := fieldSeen[inboundrequest.FieldUserIds]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldUserIds)
+				fieldSeen[inboundrequest.FieldUserIds] = struct{}{}
+			}
+		case "changedFields":
+			if _, ok := fieldSeen[inboundrequest.FieldChangedFields]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldChangedFields)
+				fieldSeen[inboundrequest.FieldChangedFields] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[inboundrequest.FieldError]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldError)
+				fieldSeen[inboundrequest.FieldError] = struct{}{}
+			}
+		case "idempotentReplay":
+			if _, ok := fieldSeen[inboundrequest.FieldIdempotentReplay]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldIdempotentReplay)
+				fieldSeen[inboundrequest.FieldIdempotentReplay] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[inboundrequest.FieldBody]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldBody)
+				fieldSeen[inboundrequest.FieldBody] = struct{}{}
+			}
+		case "bodyTruncated":
+			if _, ok := fieldSeen[inboundrequest.FieldBodyTruncated]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldBodyTruncated)
+				fieldSeen[inboundrequest.FieldBodyTruncated] = struct{}{}
+			}
+		case "durationMs":
+			if _, ok := fieldSeen[inboundrequest.FieldDurationMs]; !ok {
+				selectedFields = append(selectedFields, inboundrequest.FieldDurationMs)
+				fieldSeen[inboundrequest.FieldDurationMs] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type inboundrequestPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []InboundRequestPaginateOption
+}
+
+func newInboundRequestPaginateArgs(rv map[string]any) *inboundrequestPaginateArgs {
+	args := &inboundrequestPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &InboundRequestOrder{Field: &InboundRequestOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithInboundRequestOrder(order))
+			}
+		case *InboundRequestOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithInboundRequestOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*InboundRequestWhereInput); ok {
+		args.opts = append(args.opts, WithInboundRequestFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OAuthClientQuery) CollectFields(ctx context.Context, satisfies ...string) (*OAuthClientQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OAuthClientQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(oauthclient.Columns))
+		selectedFields = []string{oauthclient.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "endpoints":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InboundEndpointClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, inboundendpointImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedEndpoints(alias, func(wq *InboundEndpointQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[oauthclient.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldCreatedAt)
+				fieldSeen[oauthclient.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[oauthclient.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldUpdatedAt)
+				fieldSeen[oauthclient.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[oauthclient.FieldName]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldName)
+				fieldSeen[oauthclient.FieldName] = struct{}{}
+			}
+		case "clientId":
+			if _, ok := fieldSeen[oauthclient.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldClientID)
+				fieldSeen[oauthclient.FieldClientID] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[oauthclient.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldRevokedAt)
+				fieldSeen[oauthclient.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type oauthclientPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OAuthClientPaginateOption
+}
+
+func newOAuthClientPaginateArgs(rv map[string]any) *oauthclientPaginateArgs {
+	args := &oauthclientPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &OAuthClientOrder{Field: &OAuthClientOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithOAuthClientOrder(order))
+			}
+		case *OAuthClientOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithOAuthClientOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*OAuthClientWhereInput); ok {
+		args.opts = append(args.opts, WithOAuthClientFilter(v.Filter))
 	}
 	return args
 }
@@ -839,6 +1472,21 @@ func (_q *ProfileWebhookQuery) collectField(ctx context.Context, oneNode bool, o
 			_q.WithNamedDeliveries(alias, func(wq *DeliveryQuery) {
 				*wq = *query
 			})
+
+		case "credential":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WebhookCredentialClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, webhookcredentialImplementors)...); err != nil {
+				return err
+			}
+			_q.withCredential = query
+			if _, ok := fieldSeen[profilewebhook.FieldCredentialID]; !ok {
+				selectedFields = append(selectedFields, profilewebhook.FieldCredentialID)
+				fieldSeen[profilewebhook.FieldCredentialID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[profilewebhook.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, profilewebhook.FieldCreatedAt)
@@ -1256,6 +1904,244 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*UserWhereInput); ok {
 		args.opts = append(args.opts, WithUserFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WebhookCredentialQuery) CollectFields(ctx context.Context, satisfies ...string) (*WebhookCredentialQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WebhookCredentialQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(webhookcredential.Columns))
+		selectedFields = []string{webhookcredential.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "webhooks":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProfileWebhookClient{config: _q.config}).Query()
+			)
+			args := newProfileWebhookPaginateArgs(fieldArgs(ctx, new(ProfileWebhookWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newProfileWebhookPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*WebhookCredential) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"credential_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(webhookcredential.WebhooksColumn), ids...))
+						})
+						if err := query.GroupBy(webhookcredential.WebhooksColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*WebhookCredential) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Webhooks)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, profilewebhookImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(webhookcredential.WebhooksColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedWebhooks(alias, func(wq *ProfileWebhookQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[webhookcredential.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldCreatedAt)
+				fieldSeen[webhookcredential.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[webhookcredential.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldUpdatedAt)
+				fieldSeen[webhookcredential.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[webhookcredential.FieldName]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldName)
+				fieldSeen[webhookcredential.FieldName] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[webhookcredential.FieldType]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldType)
+				fieldSeen[webhookcredential.FieldType] = struct{}{}
+			}
+		case "tokenUrl":
+			if _, ok := fieldSeen[webhookcredential.FieldTokenURL]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldTokenURL)
+				fieldSeen[webhookcredential.FieldTokenURL] = struct{}{}
+			}
+		case "clientId":
+			if _, ok := fieldSeen[webhookcredential.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldClientID)
+				fieldSeen[webhookcredential.FieldClientID] = struct{}{}
+			}
+		case "clientSecretHint":
+			if _, ok := fieldSeen[webhookcredential.FieldClientSecretHint]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldClientSecretHint)
+				fieldSeen[webhookcredential.FieldClientSecretHint] = struct{}{}
+			}
+		case "username":
+			if _, ok := fieldSeen[webhookcredential.FieldUsername]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldUsername)
+				fieldSeen[webhookcredential.FieldUsername] = struct{}{}
+			}
+		case "passwordHint":
+			if _, ok := fieldSeen[webhookcredential.FieldPasswordHint]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldPasswordHint)
+				fieldSeen[webhookcredential.FieldPasswordHint] = struct{}{}
+			}
+		case "scopes":
+			if _, ok := fieldSeen[webhookcredential.FieldScopes]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldScopes)
+				fieldSeen[webhookcredential.FieldScopes] = struct{}{}
+			}
+		case "audience":
+			if _, ok := fieldSeen[webhookcredential.FieldAudience]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldAudience)
+				fieldSeen[webhookcredential.FieldAudience] = struct{}{}
+			}
+		case "tokenHint":
+			if _, ok := fieldSeen[webhookcredential.FieldTokenHint]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldTokenHint)
+				fieldSeen[webhookcredential.FieldTokenHint] = struct{}{}
+			}
+		case "headerName":
+			if _, ok := fieldSeen[webhookcredential.FieldHeaderName]; !ok {
+				selectedFields = append(selectedFields, webhookcredential.FieldHeaderName)
+				fieldSeen[webhookcredential.FieldHeaderName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type webhookcredentialPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WebhookCredentialPaginateOption
+}
+
+func newWebhookCredentialPaginateArgs(rv map[string]any) *webhookcredentialPaginateArgs {
+	args := &webhookcredentialPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WebhookCredentialOrder{Field: &WebhookCredentialOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWebhookCredentialOrder(order))
+			}
+		case *WebhookCredentialOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWebhookCredentialOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*WebhookCredentialWhereInput); ok {
+		args.opts = append(args.opts, WithWebhookCredentialFilter(v.Filter))
 	}
 	return args
 }

@@ -40,6 +40,47 @@ func (_m *DeliveryAttempt) Delivery(ctx context.Context) (*Delivery, error) {
 	return result, err
 }
 
+func (_m *InboundEndpoint) Requests(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InboundRequestOrder, where *InboundRequestWhereInput,
+) (*InboundRequestConnection, error) {
+	opts := []InboundRequestPaginateOption{
+		WithInboundRequestOrder(orderBy),
+		WithInboundRequestFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedRequests(alias); err == nil || hasTotalCount {
+		pager, err := newInboundRequestPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &InboundRequestConnection{Edges: []*InboundRequestEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryRequests().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *InboundRequest) Endpoint(ctx context.Context) (*InboundEndpoint, error) {
+	result, err := _m.Edges.EndpointOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEndpoint().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *OAuthClient) Endpoints(ctx context.Context) (result []*InboundEndpoint, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedEndpoints(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.EndpointsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEndpoints().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *ProfileEvent) User(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.UserOrErr()
 	if IsNotLoaded(err) {
@@ -69,6 +110,14 @@ func (_m *ProfileWebhook) Deliveries(
 	return _m.QueryDeliveries().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *ProfileWebhook) Credential(ctx context.Context) (*WebhookCredential, error) {
+	result, err := _m.Edges.CredentialOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCredential().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *User) Events(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProfileEventOrder,
 ) (*ProfileEventConnection, error) {
@@ -87,4 +136,25 @@ func (_m *User) Events(
 		return conn, nil
 	}
 	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *WebhookCredential) Webhooks(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProfileWebhookOrder, where *ProfileWebhookWhereInput,
+) (*ProfileWebhookConnection, error) {
+	opts := []ProfileWebhookPaginateOption{
+		WithProfileWebhookOrder(orderBy),
+		WithProfileWebhookFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedWebhooks(alias); err == nil || hasTotalCount {
+		pager, err := newProfileWebhookPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ProfileWebhookConnection{Edges: []*ProfileWebhookEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryWebhooks().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -9,19 +9,34 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // Noder wraps the basic Node method.
 type Noder interface {
 	IsNode()
 }
+
+var apitokenImplementors = []string{"ApiToken", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*APIToken) IsNode() {}
+
+var auditentryImplementors = []string{"AuditEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AuditEntry) IsNode() {}
 
 var customprofilefieldImplementors = []string{"CustomProfileField", "Node"}
 
@@ -43,6 +58,16 @@ var inboundendpointImplementors = []string{"InboundEndpoint", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*InboundEndpoint) IsNode() {}
 
+var inboundrequestImplementors = []string{"InboundRequest", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*InboundRequest) IsNode() {}
+
+var oauthclientImplementors = []string{"OAuthClient", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OAuthClient) IsNode() {}
+
 var profileeventImplementors = []string{"ProfileEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -57,6 +82,11 @@ var userImplementors = []string{"User", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*User) IsNode() {}
+
+var webhookcredentialImplementors = []string{"WebhookCredential", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WebhookCredential) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -116,6 +146,24 @@ func (c *Client) Noder(ctx context.Context, id string, opts ...NodeOption) (_ No
 
 func (c *Client) noder(ctx context.Context, table string, id string) (Noder, error) {
 	switch table {
+	case apitoken.Table:
+		query := c.APIToken.Query().
+			Where(apitoken.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, apitokenImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case auditentry.Table:
+		query := c.AuditEntry.Query().
+			Where(auditentry.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case customprofilefield.Table:
 		query := c.CustomProfileField.Query().
 			Where(customprofilefield.ID(id))
@@ -152,6 +200,24 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case inboundrequest.Table:
+		query := c.InboundRequest.Query().
+			Where(inboundrequest.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, inboundrequestImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case oauthclient.Table:
+		query := c.OAuthClient.Query().
+			Where(oauthclient.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, oauthclientImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case profileevent.Table:
 		query := c.ProfileEvent.Query().
 			Where(profileevent.ID(id))
@@ -175,6 +241,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(user.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case webhookcredential.Table:
+		query := c.WebhookCredential.Query().
+			Where(webhookcredential.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, webhookcredentialImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -252,6 +327,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case apitoken.Table:
+		query := c.APIToken.Query().
+			Where(apitoken.IDIn(ids...))
+		query, err := query.CollectFields(ctx, apitokenImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case auditentry.Table:
+		query := c.AuditEntry.Query().
+			Where(auditentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, auditentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case customprofilefield.Table:
 		query := c.CustomProfileField.Query().
 			Where(customprofilefield.IDIn(ids...))
@@ -316,6 +423,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case inboundrequest.Table:
+		query := c.InboundRequest.Query().
+			Where(inboundrequest.IDIn(ids...))
+		query, err := query.CollectFields(ctx, inboundrequestImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case oauthclient.Table:
+		query := c.OAuthClient.Query().
+			Where(oauthclient.IDIn(ids...))
+		query, err := query.CollectFields(ctx, oauthclientImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case profileevent.Table:
 		query := c.ProfileEvent.Query().
 			Where(profileevent.IDIn(ids...))
@@ -352,6 +491,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.User.Query().
 			Where(user.IDIn(ids...))
 		query, err := query.CollectFields(ctx, userImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case webhookcredential.Table:
+		query := c.WebhookCredential.Query().
+			Where(webhookcredential.IDIn(ids...))
+		query, err := query.CollectFields(ctx, webhookcredentialImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -14,13 +14,18 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -102,6 +107,655 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// ApiToken is the type alias for APIToken.
+type ApiToken = APIToken
+
+// ApiTokenEdge is the edge representation of ApiToken.
+type ApiTokenEdge struct {
+	Node   *ApiToken `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// ApiTokenConnection is the connection containing edges to ApiToken.
+type ApiTokenConnection struct {
+	Edges      []*ApiTokenEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *ApiTokenConnection) build(nodes []*ApiToken, pager *apitokenPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ApiToken
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ApiToken {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ApiToken {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ApiTokenEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ApiTokenEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ApiTokenPaginateOption enables pagination customization.
+type ApiTokenPaginateOption func(*apitokenPager) error
+
+// WithApiTokenOrder configures pagination ordering.
+func WithApiTokenOrder(order *ApiTokenOrder) ApiTokenPaginateOption {
+	if order == nil {
+		order = DefaultApiTokenOrder
+	}
+	o := *order
+	return func(pager *apitokenPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultApiTokenOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithApiTokenFilter configures pagination filter.
+func WithApiTokenFilter(filter func(*APITokenQuery) (*APITokenQuery, error)) ApiTokenPaginateOption {
+	return func(pager *apitokenPager) error {
+		if filter == nil {
+			return errors.New("APITokenQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type apitokenPager struct {
+	reverse bool
+	order   *ApiTokenOrder
+	filter  func(*APITokenQuery) (*APITokenQuery, error)
+}
+
+func newApiTokenPager(opts []ApiTokenPaginateOption, reverse bool) (*apitokenPager, error) {
+	pager := &apitokenPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultApiTokenOrder
+	}
+	return pager, nil
+}
+
+func (p *apitokenPager) applyFilter(query *APITokenQuery) (*APITokenQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *apitokenPager) toCursor(_m *ApiToken) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *apitokenPager) applyCursors(query *APITokenQuery, after, before *Cursor) (*APITokenQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultApiTokenOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *apitokenPager) applyOrder(query *APITokenQuery) *APITokenQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultApiTokenOrder.Field {
+		query = query.Order(DefaultApiTokenOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *apitokenPager) orderExpr(query *APITokenQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultApiTokenOrder.Field {
+			b.Comma().Ident(DefaultApiTokenOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ApiToken.
+func (_m *APITokenQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ApiTokenPaginateOption,
+) (*ApiTokenConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newApiTokenPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ApiTokenConnection{Edges: []*ApiTokenEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// APITokenOrderFieldName orders APIToken by name.
+	APITokenOrderFieldName = &ApiTokenOrderField{
+		Value: func(_m *ApiToken) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: apitoken.FieldName,
+		toTerm: apitoken.ByName,
+		toCursor: func(_m *ApiToken) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// APITokenOrderFieldCreatedAt orders APIToken by created_at.
+	APITokenOrderFieldCreatedAt = &ApiTokenOrderField{
+		Value: func(_m *ApiToken) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: apitoken.FieldCreatedAt,
+		toTerm: apitoken.ByCreatedAt,
+		toCursor: func(_m *ApiToken) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// APITokenOrderFieldExpiresAt orders APIToken by expires_at.
+	APITokenOrderFieldExpiresAt = &ApiTokenOrderField{
+		Value: func(_m *ApiToken) (ent.Value, error) {
+			return _m.ExpiresAt, nil
+		},
+		column: apitoken.FieldExpiresAt,
+		toTerm: apitoken.ByExpiresAt,
+		toCursor: func(_m *ApiToken) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExpiresAt,
+			}
+		},
+	}
+	// APITokenOrderFieldLastUsedAt orders APIToken by last_used_at.
+	APITokenOrderFieldLastUsedAt = &ApiTokenOrderField{
+		Value: func(_m *ApiToken) (ent.Value, error) {
+			return _m.LastUsedAt, nil
+		},
+		column: apitoken.FieldLastUsedAt,
+		toTerm: apitoken.ByLastUsedAt,
+		toCursor: func(_m *ApiToken) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastUsedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ApiTokenOrderField) String() string {
+	var str string
+	switch f.column {
+	case APITokenOrderFieldName.column:
+		str = "NAME"
+	case APITokenOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case APITokenOrderFieldExpiresAt.column:
+		str = "EXPIRES_AT"
+	case APITokenOrderFieldLastUsedAt.column:
+		str = "LAST_USED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ApiTokenOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ApiTokenOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ApiTokenOrderField %T must be a string", v)
+	}
+	switch str {
+	case "NAME":
+		*f = *APITokenOrderFieldName
+	case "CREATED_AT":
+		*f = *APITokenOrderFieldCreatedAt
+	case "EXPIRES_AT":
+		*f = *APITokenOrderFieldExpiresAt
+	case "LAST_USED_AT":
+		*f = *APITokenOrderFieldLastUsedAt
+	default:
+		return fmt.Errorf("%s is not a valid ApiTokenOrderField", str)
+	}
+	return nil
+}
+
+// ApiTokenOrderField defines the ordering field of APIToken.
+type ApiTokenOrderField struct {
+	// Value extracts the ordering value from the given APIToken.
+	Value    func(*ApiToken) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) apitoken.OrderOption
+	toCursor func(*ApiToken) Cursor
+}
+
+// ApiTokenOrder defines the ordering of APIToken.
+type ApiTokenOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *ApiTokenOrderField `json:"field"`
+}
+
+// DefaultApiTokenOrder is the default ordering of APIToken.
+var DefaultApiTokenOrder = &ApiTokenOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ApiTokenOrderField{
+		Value: func(_m *ApiToken) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: apitoken.FieldID,
+		toTerm: apitoken.ByID,
+		toCursor: func(_m *ApiToken) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ApiToken into ApiTokenEdge.
+func (_m *ApiToken) ToEdge(order *ApiTokenOrder) *ApiTokenEdge {
+	if order == nil {
+		order = DefaultApiTokenOrder
+	}
+	return &ApiTokenEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AuditEntryEdge is the edge representation of AuditEntry.
+type AuditEntryEdge struct {
+	Node   *AuditEntry `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// AuditEntryConnection is the connection containing edges to AuditEntry.
+type AuditEntryConnection struct {
+	Edges      []*AuditEntryEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *AuditEntryConnection) build(nodes []*AuditEntry, pager *auditentryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AuditEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AuditEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AuditEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AuditEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AuditEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AuditEntryPaginateOption enables pagination customization.
+type AuditEntryPaginateOption func(*auditentryPager) error
+
+// WithAuditEntryOrder configures pagination ordering.
+func WithAuditEntryOrder(order *AuditEntryOrder) AuditEntryPaginateOption {
+	if order == nil {
+		order = DefaultAuditEntryOrder
+	}
+	o := *order
+	return func(pager *auditentryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAuditEntryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAuditEntryFilter configures pagination filter.
+func WithAuditEntryFilter(filter func(*AuditEntryQuery) (*AuditEntryQuery, error)) AuditEntryPaginateOption {
+	return func(pager *auditentryPager) error {
+		if filter == nil {
+			return errors.New("AuditEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type auditentryPager struct {
+	reverse bool
+	order   *AuditEntryOrder
+	filter  func(*AuditEntryQuery) (*AuditEntryQuery, error)
+}
+
+func newAuditEntryPager(opts []AuditEntryPaginateOption, reverse bool) (*auditentryPager, error) {
+	pager := &auditentryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAuditEntryOrder
+	}
+	return pager, nil
+}
+
+func (p *auditentryPager) applyFilter(query *AuditEntryQuery) (*AuditEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *auditentryPager) toCursor(_m *AuditEntry) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *auditentryPager) applyCursors(query *AuditEntryQuery, after, before *Cursor) (*AuditEntryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAuditEntryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *auditentryPager) applyOrder(query *AuditEntryQuery) *AuditEntryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAuditEntryOrder.Field {
+		query = query.Order(DefaultAuditEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *auditentryPager) orderExpr(query *AuditEntryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAuditEntryOrder.Field {
+			b.Comma().Ident(DefaultAuditEntryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AuditEntry.
+func (_m *AuditEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AuditEntryPaginateOption,
+) (*AuditEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAuditEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AuditEntryOrderFieldOccurredAt orders AuditEntry by occurred_at.
+	AuditEntryOrderFieldOccurredAt = &AuditEntryOrderField{
+		Value: func(_m *AuditEntry) (ent.Value, error) {
+			return _m.OccurredAt, nil
+		},
+		column: auditentry.FieldOccurredAt,
+		toTerm: auditentry.ByOccurredAt,
+		toCursor: func(_m *AuditEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OccurredAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AuditEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case AuditEntryOrderFieldOccurredAt.column:
+		str = "OCCURRED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AuditEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AuditEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AuditEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "OCCURRED_AT":
+		*f = *AuditEntryOrderFieldOccurredAt
+	default:
+		return fmt.Errorf("%s is not a valid AuditEntryOrderField", str)
+	}
+	return nil
+}
+
+// AuditEntryOrderField defines the ordering field of AuditEntry.
+type AuditEntryOrderField struct {
+	// Value extracts the ordering value from the given AuditEntry.
+	Value    func(*AuditEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) auditentry.OrderOption
+	toCursor func(*AuditEntry) Cursor
+}
+
+// AuditEntryOrder defines the ordering of AuditEntry.
+type AuditEntryOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *AuditEntryOrderField `json:"field"`
+}
+
+// DefaultAuditEntryOrder is the default ordering of AuditEntry.
+var DefaultAuditEntryOrder = &AuditEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AuditEntryOrderField{
+		Value: func(_m *AuditEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: auditentry.FieldID,
+		toTerm: auditentry.ByID,
+		toCursor: func(_m *AuditEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AuditEntry into AuditEntryEdge.
+func (_m *AuditEntry) ToEdge(order *AuditEntryOrder) *AuditEntryEdge {
+	if order == nil {
+		order = DefaultAuditEntryOrder
+	}
+	return &AuditEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // CustomProfileFieldEdge is the edge representation of CustomProfileField.
@@ -1432,6 +2086,670 @@ func (_m *InboundEndpoint) ToEdge(order *InboundEndpointOrder) *InboundEndpointE
 	}
 }
 
+// InboundRequestEdge is the edge representation of InboundRequest.
+type InboundRequestEdge struct {
+	Node   *InboundRequest `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// InboundRequestConnection is the connection containing edges to InboundRequest.
+type InboundRequestConnection struct {
+	Edges      []*InboundRequestEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *InboundRequestConnection) build(nodes []*InboundRequest, pager *inboundrequestPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *InboundRequest
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *InboundRequest {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *InboundRequest {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*InboundRequestEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &InboundRequestEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// InboundRequestPaginateOption enables pagination customization.
+type InboundRequestPaginateOption func(*inboundrequestPager) error
+
+// WithInboundRequestOrder configures pagination ordering.
+func WithInboundRequestOrder(order *InboundRequestOrder) InboundRequestPaginateOption {
+	if order == nil {
+		order = DefaultInboundRequestOrder
+	}
+	o := *order
+	return func(pager *inboundrequestPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultInboundRequestOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithInboundRequestFilter configures pagination filter.
+func WithInboundRequestFilter(filter func(*InboundRequestQuery) (*InboundRequestQuery, error)) InboundRequestPaginateOption {
+	return func(pager *inboundrequestPager) error {
+		if filter == nil {
+			return errors.New("InboundRequestQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type inboundrequestPager struct {
+	reverse bool
+	order   *InboundRequestOrder
+	filter  func(*InboundRequestQuery) (*InboundRequestQuery, error)
+}
+
+func newInboundRequestPager(opts []InboundRequestPaginateOption, reverse bool) (*inboundrequestPager, error) {
+	pager := &inboundrequestPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultInboundRequestOrder
+	}
+	return pager, nil
+}
+
+func (p *inboundrequestPager) applyFilter(query *InboundRequestQuery) (*InboundRequestQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *inboundrequestPager) toCursor(_m *InboundRequest) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *inboundrequestPager) applyCursors(query *InboundRequestQuery, after, before *Cursor) (*InboundRequestQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultInboundRequestOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *inboundrequestPager) applyOrder(query *InboundRequestQuery) *InboundRequestQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultInboundRequestOrder.Field {
+		query = query.Order(DefaultInboundRequestOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *inboundrequestPager) orderExpr(query *InboundRequestQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultInboundRequestOrder.Field {
+			b.Comma().Ident(DefaultInboundRequestOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to InboundRequest.
+func (_m *InboundRequestQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...InboundRequestPaginateOption,
+) (*InboundRequestConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newInboundRequestPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &InboundRequestConnection{Edges: []*InboundRequestEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// InboundRequestOrderFieldReceivedAt orders InboundRequest by received_at.
+	InboundRequestOrderFieldReceivedAt = &InboundRequestOrderField{
+		Value: func(_m *InboundRequest) (ent.Value, error) {
+			return _m.ReceivedAt, nil
+		},
+		column: inboundrequest.FieldReceivedAt,
+		toTerm: inboundrequest.ByReceivedAt,
+		toCursor: func(_m *InboundRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReceivedAt,
+			}
+		},
+	}
+	// InboundRequestOrderFieldStatus orders InboundRequest by status.
+	InboundRequestOrderFieldStatus = &InboundRequestOrderField{
+		Value: func(_m *InboundRequest) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: inboundrequest.FieldStatus,
+		toTerm: inboundrequest.ByStatus,
+		toCursor: func(_m *InboundRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f InboundRequestOrderField) String() string {
+	var str string
+	switch f.column {
+	case InboundRequestOrderFieldReceivedAt.column:
+		str = "RECEIVED_AT"
+	case InboundRequestOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f InboundRequestOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *InboundRequestOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("InboundRequestOrderField %T must be a string", v)
+	}
+	switch str {
+	case "RECEIVED_AT":
+		*f = *InboundRequestOrderFieldReceivedAt
+	case "STATUS":
+		*f = *InboundRequestOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid InboundRequestOrderField", str)
+	}
+	return nil
+}
+
+// InboundRequestOrderField defines the ordering field of InboundRequest.
+type InboundRequestOrderField struct {
+	// Value extracts the ordering value from the given InboundRequest.
+	Value    func(*InboundRequest) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) inboundrequest.OrderOption
+	toCursor func(*InboundRequest) Cursor
+}
+
+// InboundRequestOrder defines the ordering of InboundRequest.
+type InboundRequestOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *InboundRequestOrderField `json:"field"`
+}
+
+// DefaultInboundRequestOrder is the default ordering of InboundRequest.
+var DefaultInboundRequestOrder = &InboundRequestOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &InboundRequestOrderField{
+		Value: func(_m *InboundRequest) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: inboundrequest.FieldID,
+		toTerm: inboundrequest.ByID,
+		toCursor: func(_m *InboundRequest) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts InboundRequest into InboundRequestEdge.
+func (_m *InboundRequest) ToEdge(order *InboundRequestOrder) *InboundRequestEdge {
+	if order == nil {
+		order = DefaultInboundRequestOrder
+	}
+	return &InboundRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// OAuthClientEdge is the edge representation of OAuthClient.
+type OAuthClientEdge struct {
+	Node   *OAuthClient `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// OAuthClientConnection is the connection containing edges to OAuthClient.
+type OAuthClientConnection struct {
+	Edges      []*OAuthClientEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *OAuthClientConnection) build(nodes []*OAuthClient, pager *oauthclientPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OAuthClient
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OAuthClient {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OAuthClient {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OAuthClientEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OAuthClientEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OAuthClientPaginateOption enables pagination customization.
+type OAuthClientPaginateOption func(*oauthclientPager) error
+
+// WithOAuthClientOrder configures pagination ordering.
+func WithOAuthClientOrder(order *OAuthClientOrder) OAuthClientPaginateOption {
+	if order == nil {
+		order = DefaultOAuthClientOrder
+	}
+	o := *order
+	return func(pager *oauthclientPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultOAuthClientOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithOAuthClientFilter configures pagination filter.
+func WithOAuthClientFilter(filter func(*OAuthClientQuery) (*OAuthClientQuery, error)) OAuthClientPaginateOption {
+	return func(pager *oauthclientPager) error {
+		if filter == nil {
+			return errors.New("OAuthClientQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type oauthclientPager struct {
+	reverse bool
+	order   *OAuthClientOrder
+	filter  func(*OAuthClientQuery) (*OAuthClientQuery, error)
+}
+
+func newOAuthClientPager(opts []OAuthClientPaginateOption, reverse bool) (*oauthclientPager, error) {
+	pager := &oauthclientPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultOAuthClientOrder
+	}
+	return pager, nil
+}
+
+func (p *oauthclientPager) applyFilter(query *OAuthClientQuery) (*OAuthClientQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *oauthclientPager) toCursor(_m *OAuthClient) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *oauthclientPager) applyCursors(query *OAuthClientQuery, after, before *Cursor) (*OAuthClientQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOAuthClientOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *oauthclientPager) applyOrder(query *OAuthClientQuery) *OAuthClientQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultOAuthClientOrder.Field {
+		query = query.Order(DefaultOAuthClientOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *oauthclientPager) orderExpr(query *OAuthClientQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultOAuthClientOrder.Field {
+			b.Comma().Ident(DefaultOAuthClientOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OAuthClient.
+func (_m *OAuthClientQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OAuthClientPaginateOption,
+) (*OAuthClientConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOAuthClientPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OAuthClientConnection{Edges: []*OAuthClientEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// OAuthClientOrderFieldCreatedAt orders OAuthClient by created_at.
+	OAuthClientOrderFieldCreatedAt = &OAuthClientOrderField{
+		Value: func(_m *OAuthClient) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: oauthclient.FieldCreatedAt,
+		toTerm: oauthclient.ByCreatedAt,
+		toCursor: func(_m *OAuthClient) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// OAuthClientOrderFieldUpdatedAt orders OAuthClient by updated_at.
+	OAuthClientOrderFieldUpdatedAt = &OAuthClientOrderField{
+		Value: func(_m *OAuthClient) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: oauthclient.FieldUpdatedAt,
+		toTerm: oauthclient.ByUpdatedAt,
+		toCursor: func(_m *OAuthClient) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// OAuthClientOrderFieldName orders OAuthClient by name.
+	OAuthClientOrderFieldName = &OAuthClientOrderField{
+		Value: func(_m *OAuthClient) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: oauthclient.FieldName,
+		toTerm: oauthclient.ByName,
+		toCursor: func(_m *OAuthClient) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// OAuthClientOrderFieldRevokedAt orders OAuthClient by revoked_at.
+	OAuthClientOrderFieldRevokedAt = &OAuthClientOrderField{
+		Value: func(_m *OAuthClient) (ent.Value, error) {
+			return _m.RevokedAt, nil
+		},
+		column: oauthclient.FieldRevokedAt,
+		toTerm: oauthclient.ByRevokedAt,
+		toCursor: func(_m *OAuthClient) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.RevokedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f OAuthClientOrderField) String() string {
+	var str string
+	switch f.column {
+	case OAuthClientOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case OAuthClientOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case OAuthClientOrderFieldName.column:
+		str = "NAME"
+	case OAuthClientOrderFieldRevokedAt.column:
+		str = "REVOKED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f OAuthClientOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *OAuthClientOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("OAuthClientOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *OAuthClientOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *OAuthClientOrderFieldUpdatedAt
+	case "NAME":
+		*f = *OAuthClientOrderFieldName
+	case "REVOKED_AT":
+		*f = *OAuthClientOrderFieldRevokedAt
+	default:
+		return fmt.Errorf("%s is not a valid OAuthClientOrderField", str)
+	}
+	return nil
+}
+
+// OAuthClientOrderField defines the ordering field of OAuthClient.
+type OAuthClientOrderField struct {
+	// Value extracts the ordering value from the given OAuthClient.
+	Value    func(*OAuthClient) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) oauthclient.OrderOption
+	toCursor func(*OAuthClient) Cursor
+}
+
+// OAuthClientOrder defines the ordering of OAuthClient.
+type OAuthClientOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *OAuthClientOrderField `json:"field"`
+}
+
+// DefaultOAuthClientOrder is the default ordering of OAuthClient.
+var DefaultOAuthClientOrder = &OAuthClientOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OAuthClientOrderField{
+		Value: func(_m *OAuthClient) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: oauthclient.FieldID,
+		toTerm: oauthclient.ByID,
+		toCursor: func(_m *OAuthClient) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OAuthClient into OAuthClientEdge.
+func (_m *OAuthClient) ToEdge(order *OAuthClientOrder) *OAuthClientEdge {
+	if order == nil {
+		order = DefaultOAuthClientOrder
+	}
+	return &OAuthClientEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ProfileEventEdge is the edge representation of ProfileEvent.
 type ProfileEventEdge struct {
 	Node   *ProfileEvent `json:"node"`
@@ -2477,6 +3795,338 @@ func (_m *User) ToEdge(order *UserOrder) *UserEdge {
 		order = DefaultUserOrder
 	}
 	return &UserEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WebhookCredentialEdge is the edge representation of WebhookCredential.
+type WebhookCredentialEdge struct {
+	Node   *WebhookCredential `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// WebhookCredentialConnection is the connection containing edges to WebhookCredential.
+type WebhookCredentialConnection struct {
+	Edges      []*WebhookCredentialEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *WebhookCredentialConnection) build(nodes []*WebhookCredential, pager *webhookcredentialPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *WebhookCredential
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *WebhookCredential {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *WebhookCredential {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WebhookCredentialEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WebhookCredentialEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WebhookCredentialPaginateOption enables pagination customization.
+type WebhookCredentialPaginateOption func(*webhookcredentialPager) error
+
+// WithWebhookCredentialOrder configures pagination ordering.
+func WithWebhookCredentialOrder(order *WebhookCredentialOrder) WebhookCredentialPaginateOption {
+	if order == nil {
+		order = DefaultWebhookCredentialOrder
+	}
+	o := *order
+	return func(pager *webhookcredentialPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultWebhookCredentialOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithWebhookCredentialFilter configures pagination filter.
+func WithWebhookCredentialFilter(filter func(*WebhookCredentialQuery) (*WebhookCredentialQuery, error)) WebhookCredentialPaginateOption {
+	return func(pager *webhookcredentialPager) error {
+		if filter == nil {
+			return errors.New("WebhookCredentialQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type webhookcredentialPager struct {
+	reverse bool
+	order   *WebhookCredentialOrder
+	filter  func(*WebhookCredentialQuery) (*WebhookCredentialQuery, error)
+}
+
+func newWebhookCredentialPager(opts []WebhookCredentialPaginateOption, reverse bool) (*webhookcredentialPager, error) {
+	pager := &webhookcredentialPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultWebhookCredentialOrder
+	}
+	return pager, nil
+}
+
+func (p *webhookcredentialPager) applyFilter(query *WebhookCredentialQuery) (*WebhookCredentialQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *webhookcredentialPager) toCursor(_m *WebhookCredential) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *webhookcredentialPager) applyCursors(query *WebhookCredentialQuery, after, before *Cursor) (*WebhookCredentialQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWebhookCredentialOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *webhookcredentialPager) applyOrder(query *WebhookCredentialQuery) *WebhookCredentialQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultWebhookCredentialOrder.Field {
+		query = query.Order(DefaultWebhookCredentialOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *webhookcredentialPager) orderExpr(query *WebhookCredentialQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultWebhookCredentialOrder.Field {
+			b.Comma().Ident(DefaultWebhookCredentialOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to WebhookCredential.
+func (_m *WebhookCredentialQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WebhookCredentialPaginateOption,
+) (*WebhookCredentialConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWebhookCredentialPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WebhookCredentialConnection{Edges: []*WebhookCredentialEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WebhookCredentialOrderFieldCreatedAt orders WebhookCredential by created_at.
+	WebhookCredentialOrderFieldCreatedAt = &WebhookCredentialOrderField{
+		Value: func(_m *WebhookCredential) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: webhookcredential.FieldCreatedAt,
+		toTerm: webhookcredential.ByCreatedAt,
+		toCursor: func(_m *WebhookCredential) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// WebhookCredentialOrderFieldUpdatedAt orders WebhookCredential by updated_at.
+	WebhookCredentialOrderFieldUpdatedAt = &WebhookCredentialOrderField{
+		Value: func(_m *WebhookCredential) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: webhookcredential.FieldUpdatedAt,
+		toTerm: webhookcredential.ByUpdatedAt,
+		toCursor: func(_m *WebhookCredential) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// WebhookCredentialOrderFieldName orders WebhookCredential by name.
+	WebhookCredentialOrderFieldName = &WebhookCredentialOrderField{
+		Value: func(_m *WebhookCredential) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: webhookcredential.FieldName,
+		toTerm: webhookcredential.ByName,
+		toCursor: func(_m *WebhookCredential) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WebhookCredentialOrderField) String() string {
+	var str string
+	switch f.column {
+	case WebhookCredentialOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case WebhookCredentialOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case WebhookCredentialOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WebhookCredentialOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WebhookCredentialOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WebhookCredentialOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *WebhookCredentialOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *WebhookCredentialOrderFieldUpdatedAt
+	case "NAME":
+		*f = *WebhookCredentialOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid WebhookCredentialOrderField", str)
+	}
+	return nil
+}
+
+// WebhookCredentialOrderField defines the ordering field of WebhookCredential.
+type WebhookCredentialOrderField struct {
+	// Value extracts the ordering value from the given WebhookCredential.
+	Value    func(*WebhookCredential) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) webhookcredential.OrderOption
+	toCursor func(*WebhookCredential) Cursor
+}
+
+// WebhookCredentialOrder defines the ordering of WebhookCredential.
+type WebhookCredentialOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *WebhookCredentialOrderField `json:"field"`
+}
+
+// DefaultWebhookCredentialOrder is the default ordering of WebhookCredential.
+var DefaultWebhookCredentialOrder = &WebhookCredentialOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WebhookCredentialOrderField{
+		Value: func(_m *WebhookCredential) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: webhookcredential.FieldID,
+		toTerm: webhookcredential.ByID,
+		toCursor: func(_m *WebhookCredential) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts WebhookCredential into WebhookCredentialEdge.
+func (_m *WebhookCredential) ToEdge(order *WebhookCredentialOrder) *WebhookCredentialEdge {
+	if order == nil {
+		order = DefaultWebhookCredentialOrder
+	}
+	return &WebhookCredentialEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

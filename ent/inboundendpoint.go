@@ -36,8 +36,47 @@ type InboundEndpoint struct {
 	// OnUnknownUser holds the value of the "on_unknown_user" field.
 	OnUnknownUser schematype.UnknownUserPolicy `json:"on_unknown_user,omitempty"`
 	// The whsec_ secret for HMAC authentication, sealed with the service's secret key.
-	HmacSecret   string `json:"-"`
+	HmacSecret string `json:"-"`
+	// Webhooks that talk to the same third party: changes that came in through this endpoint are never sent to them.
+	LinkedWebhookIds []string `json:"linked_webhook_ids,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the InboundEndpointQuery when eager-loading is set.
+	Edges        InboundEndpointEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// InboundEndpointEdges holds the relations/edges for other nodes in the graph.
+type InboundEndpointEdges struct {
+	// Requests holds the value of the requests edge.
+	Requests []*InboundRequest `json:"requests,omitempty"`
+	// OauthClients holds the value of the oauth_clients edge.
+	OauthClients []*OAuthClient `json:"oauth_clients,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+
+	namedRequests     map[string][]*InboundRequest
+	namedOauthClients map[string][]*OAuthClient
+}
+
+// RequestsOrErr returns the Requests value or an error if the edge
+// was not loaded in eager-loading.
+func (e InboundEndpointEdges) RequestsOrErr() ([]*InboundRequest, error) {
+	if e.loadedTypes[0] {
+		return e.Requests, nil
+	}
+	return nil, &NotLoadedError{edge: "requests"}
+}
+
+// OauthClientsOrErr returns the OauthClients value or an error if the edge
+// was not loaded in eager-loading.
+func (e InboundEndpointEdges) OauthClientsOrErr() ([]*OAuthClient, error) {
+	if e.loadedTypes[1] {
+		return e.OauthClients, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_clients"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -45,7 +84,7 @@ func (*InboundEndpoint) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case inboundendpoint.FieldInputParameters:
+		case inboundendpoint.FieldInputParameters, inboundendpoint.FieldLinkedWebhookIds:
 			values[i] = new([]byte)
 		case inboundendpoint.FieldEnabled:
 			values[i] = new(sql.NullBool)
@@ -130,6 +169,14 @@ func (_m *InboundEndpoint) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.HmacSecret = value.String
 			}
+		case inboundendpoint.FieldLinkedWebhookIds:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field linked_webhook_ids", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.LinkedWebhookIds); err != nil {
+					return fmt.Errorf("unmarshal field linked_webhook_ids: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -141,6 +188,16 @@ func (_m *InboundEndpoint) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *InboundEndpoint) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryRequests queries the "requests" edge of the InboundEndpoint entity.
+func (_m *InboundEndpoint) QueryRequests() *InboundRequestQuery {
+	return NewInboundEndpointClient(_m.config).QueryRequests(_m)
+}
+
+// QueryOauthClients queries the "oauth_clients" edge of the InboundEndpoint entity.
+func (_m *InboundEndpoint) QueryOauthClients() *OAuthClientQuery {
+	return NewInboundEndpointClient(_m.config).QueryOauthClients(_m)
 }
 
 // Update returns a builder for updating this InboundEndpoint.
@@ -191,8 +248,59 @@ func (_m *InboundEndpoint) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.OnUnknownUser))
 	builder.WriteString(", ")
 	builder.WriteString("hmac_secret=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("linked_webhook_ids=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LinkedWebhookIds))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedRequests returns the Requests named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *InboundEndpoint) NamedRequests(name string) ([]*InboundRequest, error) {
+	if _m.Edges.namedRequests == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRequests[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *InboundEndpoint) appendNamedRequests(name string, edges ...*InboundRequest) {
+	if _m.Edges.namedRequests == nil {
+		_m.Edges.namedRequests = make(map[string][]*InboundRequest)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRequests[name] = []*InboundRequest{}
+	} else {
+		_m.Edges.namedRequests[name] = append(_m.Edges.namedRequests[name], edges...)
+	}
+}
+
+// NamedOauthClients returns the OauthClients named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *InboundEndpoint) NamedOauthClients(name string) ([]*OAuthClient, error) {
+	if _m.Edges.namedOauthClients == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOauthClients[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *InboundEndpoint) appendNamedOauthClients(name string, edges ...*OAuthClient) {
+	if _m.Edges.namedOauthClients == nil {
+		_m.Edges.namedOauthClients = make(map[string][]*OAuthClient)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOauthClients[name] = []*OAuthClient{}
+	} else {
+		_m.Edges.namedOauthClients[name] = append(_m.Edges.namedOauthClients[name], edges...)
+	}
 }
 
 // InboundEndpoints is a parsable slice of InboundEndpoint.

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 )
 
@@ -118,6 +120,12 @@ func (_c *InboundEndpointCreate) SetHmacSecret(v string) *InboundEndpointCreate 
 	return _c
 }
 
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (_c *InboundEndpointCreate) SetLinkedWebhookIds(v []string) *InboundEndpointCreate {
+	_c.mutation.SetLinkedWebhookIds(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InboundEndpointCreate) SetID(v string) *InboundEndpointCreate {
 	_c.mutation.SetID(v)
@@ -130,6 +138,36 @@ func (_c *InboundEndpointCreate) SetNillableID(v *string) *InboundEndpointCreate
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// AddRequestIDs adds the "requests" edge to the InboundRequest entity by IDs.
+func (_c *InboundEndpointCreate) AddRequestIDs(ids ...string) *InboundEndpointCreate {
+	_c.mutation.AddRequestIDs(ids...)
+	return _c
+}
+
+// AddRequests adds the "requests" edges to the InboundRequest entity.
+func (_c *InboundEndpointCreate) AddRequests(v ...*InboundRequest) *InboundEndpointCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRequestIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_c *InboundEndpointCreate) AddOauthClientIDs(ids ...string) *InboundEndpointCreate {
+	_c.mutation.AddOauthClientIDs(ids...)
+	return _c
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_c *InboundEndpointCreate) AddOauthClients(v ...*OAuthClient) *InboundEndpointCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauthClientIDs(ids...)
 }
 
 // Mutation returns the InboundEndpointMutation object of the builder.
@@ -319,6 +357,42 @@ func (_c *InboundEndpointCreate) createSpec() (*InboundEndpoint, *sqlgraph.Creat
 		_spec.SetField(inboundendpoint.FieldHmacSecret, field.TypeString, value)
 		_node.HmacSecret = value
 	}
+	if value, ok := _c.mutation.LinkedWebhookIds(); ok {
+		_spec.SetField(inboundendpoint.FieldLinkedWebhookIds, field.TypeJSON, value)
+		_node.LinkedWebhookIds = value
+	}
+	if nodes := _c.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -452,6 +526,24 @@ func (u *InboundEndpointUpsert) SetHmacSecret(v string) *InboundEndpointUpsert {
 // UpdateHmacSecret sets the "hmac_secret" field to the value that was provided on create.
 func (u *InboundEndpointUpsert) UpdateHmacSecret() *InboundEndpointUpsert {
 	u.SetExcluded(inboundendpoint.FieldHmacSecret)
+	return u
+}
+
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsert) SetLinkedWebhookIds(v []string) *InboundEndpointUpsert {
+	u.Set(inboundendpoint.FieldLinkedWebhookIds, v)
+	return u
+}
+
+// UpdateLinkedWebhookIds sets the "linked_webhook_ids" field to the value that was provided on create.
+func (u *InboundEndpointUpsert) UpdateLinkedWebhookIds() *InboundEndpointUpsert {
+	u.SetExcluded(inboundendpoint.FieldLinkedWebhookIds)
+	return u
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsert) ClearLinkedWebhookIds() *InboundEndpointUpsert {
+	u.SetNull(inboundendpoint.FieldLinkedWebhookIds)
 	return u
 }
 
@@ -604,6 +696,27 @@ func (u *InboundEndpointUpsertOne) SetHmacSecret(v string) *InboundEndpointUpser
 func (u *InboundEndpointUpsertOne) UpdateHmacSecret() *InboundEndpointUpsertOne {
 	return u.Update(func(s *InboundEndpointUpsert) {
 		s.UpdateHmacSecret()
+	})
+}
+
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsertOne) SetLinkedWebhookIds(v []string) *InboundEndpointUpsertOne {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.SetLinkedWebhookIds(v)
+	})
+}
+
+// UpdateLinkedWebhookIds sets the "linked_webhook_ids" field to the value that was provided on create.
+func (u *InboundEndpointUpsertOne) UpdateLinkedWebhookIds() *InboundEndpointUpsertOne {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.UpdateLinkedWebhookIds()
+	})
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsertOne) ClearLinkedWebhookIds() *InboundEndpointUpsertOne {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.ClearLinkedWebhookIds()
 	})
 }
 
@@ -923,6 +1036,27 @@ func (u *InboundEndpointUpsertBulk) SetHmacSecret(v string) *InboundEndpointUpse
 func (u *InboundEndpointUpsertBulk) UpdateHmacSecret() *InboundEndpointUpsertBulk {
 	return u.Update(func(s *InboundEndpointUpsert) {
 		s.UpdateHmacSecret()
+	})
+}
+
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsertBulk) SetLinkedWebhookIds(v []string) *InboundEndpointUpsertBulk {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.SetLinkedWebhookIds(v)
+	})
+}
+
+// UpdateLinkedWebhookIds sets the "linked_webhook_ids" field to the value that was provided on create.
+func (u *InboundEndpointUpsertBulk) UpdateLinkedWebhookIds() *InboundEndpointUpsertBulk {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.UpdateLinkedWebhookIds()
+	})
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (u *InboundEndpointUpsertBulk) ClearLinkedWebhookIds() *InboundEndpointUpsertBulk {
+	return u.Update(func(s *InboundEndpointUpsert) {
+		s.ClearLinkedWebhookIds()
 	})
 }
 

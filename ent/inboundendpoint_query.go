@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -13,18 +14,24 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 )
 
 // InboundEndpointQuery is the builder for querying InboundEndpoint entities.
 type InboundEndpointQuery struct {
 	config
-	ctx        *QueryContext
-	order      []inboundendpoint.OrderOption
-	inters     []Interceptor
-	predicates []predicate.InboundEndpoint
-	loadTotal  []func(context.Context, []*InboundEndpoint) error
-	modifiers  []func(*sql.Selector)
+	ctx                   *QueryContext
+	order                 []inboundendpoint.OrderOption
+	inters                []Interceptor
+	predicates            []predicate.InboundEndpoint
+	withRequests          *InboundRequestQuery
+	withOauthClients      *OAuthClientQuery
+	loadTotal             []func(context.Context, []*InboundEndpoint) error
+	modifiers             []func(*sql.Selector)
+	withNamedRequests     map[string]*InboundRequestQuery
+	withNamedOauthClients map[string]*OAuthClientQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +66,50 @@ func (_q *InboundEndpointQuery) Unique(unique bool) *InboundEndpointQuery {
 func (_q *InboundEndpointQuery) Order(o ...inboundendpoint.OrderOption) *InboundEndpointQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryRequests chains the current query on the "requests" edge.
+func (_q *InboundEndpointQuery) QueryRequests() *InboundRequestQuery {
+	query := (&InboundRequestClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inboundendpoint.Table, inboundendpoint.FieldID, selector),
+			sqlgraph.To(inboundrequest.Table, inboundrequest.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inboundendpoint.RequestsTable, inboundendpoint.RequestsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthClients chains the current query on the "oauth_clients" edge.
+func (_q *InboundEndpointQuery) QueryOauthClients() *OAuthClientQuery {
+	query := (&OAuthClientClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inboundendpoint.Table, inboundendpoint.FieldID, selector),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, inboundendpoint.OauthClientsTable, inboundendpoint.OauthClientsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first InboundEndpoint entity from the query.
@@ -248,15 +299,39 @@ func (_q *InboundEndpointQuery) Clone() *InboundEndpointQuery {
 		return nil
 	}
 	return &InboundEndpointQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]inboundendpoint.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.InboundEndpoint{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]inboundendpoint.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.InboundEndpoint{}, _q.predicates...),
+		withRequests:     _q.withRequests.Clone(),
+		withOauthClients: _q.withOauthClients.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
+}
+
+// WithRequests tells the query-builder to eager-load the nodes that are connected to
+// the "requests" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InboundEndpointQuery) WithRequests(opts ...func(*InboundRequestQuery)) *InboundEndpointQuery {
+	query := (&InboundRequestClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRequests = query
+	return _q
+}
+
+// WithOauthClients tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_clients" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InboundEndpointQuery) WithOauthClients(opts ...func(*OAuthClientQuery)) *InboundEndpointQuery {
+	query := (&OAuthClientClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthClients = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -335,8 +410,12 @@ func (_q *InboundEndpointQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *InboundEndpointQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*InboundEndpoint, error) {
 	var (
-		nodes = []*InboundEndpoint{}
-		_spec = _q.querySpec()
+		nodes       = []*InboundEndpoint{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withRequests != nil,
+			_q.withOauthClients != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*InboundEndpoint).scanValues(nil, columns)
@@ -344,6 +423,7 @@ func (_q *InboundEndpointQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &InboundEndpoint{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -358,12 +438,132 @@ func (_q *InboundEndpointQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withRequests; query != nil {
+		if err := _q.loadRequests(ctx, query, nodes,
+			func(n *InboundEndpoint) { n.Edges.Requests = []*InboundRequest{} },
+			func(n *InboundEndpoint, e *InboundRequest) { n.Edges.Requests = append(n.Edges.Requests, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthClients; query != nil {
+		if err := _q.loadOauthClients(ctx, query, nodes,
+			func(n *InboundEndpoint) { n.Edges.OauthClients = []*OAuthClient{} },
+			func(n *InboundEndpoint, e *OAuthClient) { n.Edges.OauthClients = append(n.Edges.OauthClients, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRequests {
+		if err := _q.loadRequests(ctx, query, nodes,
+			func(n *InboundEndpoint) { n.appendNamedRequests(name) },
+			func(n *InboundEndpoint, e *InboundRequest) { n.appendNamedRequests(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOauthClients {
+		if err := _q.loadOauthClients(ctx, query, nodes,
+			func(n *InboundEndpoint) { n.appendNamedOauthClients(name) },
+			func(n *InboundEndpoint, e *OAuthClient) { n.appendNamedOauthClients(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *InboundEndpointQuery) loadRequests(ctx context.Context, query *InboundRequestQuery, nodes []*InboundEndpoint, init func(*InboundEndpoint), assign func(*InboundEndpoint, *InboundRequest)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*InboundEndpoint)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(inboundrequest.FieldEndpointID)
+	}
+	query.Where(predicate.InboundRequest(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(inboundendpoint.RequestsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.EndpointID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "endpoint_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *InboundEndpointQuery) loadOauthClients(ctx context.Context, query *OAuthClientQuery, nodes []*InboundEndpoint, init func(*InboundEndpoint), assign func(*InboundEndpoint, *OAuthClient)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[string]*InboundEndpoint)
+	nids := make(map[string]map[*InboundEndpoint]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(inboundendpoint.OauthClientsTable)
+		s.Join(joinT).On(s.C(oauthclient.FieldID), joinT.C(inboundendpoint.OauthClientsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(inboundendpoint.OauthClientsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(inboundendpoint.OauthClientsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullString)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := values[0].(*sql.NullString).String
+				inValue := values[1].(*sql.NullString).String
+				if nids[inValue] == nil {
+					nids[inValue] = map[*InboundEndpoint]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*OAuthClient](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "oauth_clients" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
 }
 
 func (_q *InboundEndpointQuery) sqlCount(ctx context.Context) (int, error) {
@@ -476,6 +676,34 @@ func (_q *InboundEndpointQuery) ForShare(opts ...sql.LockOption) *InboundEndpoin
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedRequests tells the query-builder to eager-load the nodes that are connected to the "requests"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InboundEndpointQuery) WithNamedRequests(name string, opts ...func(*InboundRequestQuery)) *InboundEndpointQuery {
+	query := (&InboundRequestClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRequests == nil {
+		_q.withNamedRequests = make(map[string]*InboundRequestQuery)
+	}
+	_q.withNamedRequests[name] = query
+	return _q
+}
+
+// WithNamedOauthClients tells the query-builder to eager-load the nodes that are connected to the "oauth_clients"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InboundEndpointQuery) WithNamedOauthClients(name string, opts ...func(*OAuthClientQuery)) *InboundEndpointQuery {
+	query := (&OAuthClientClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOauthClients == nil {
+		_q.withNamedOauthClients = make(map[string]*OAuthClientQuery)
+	}
+	_q.withNamedOauthClients[name] = query
 	return _q
 }
 

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 )
@@ -118,9 +120,99 @@ func (_u *InboundEndpointUpdate) SetNillableHmacSecret(v *string) *InboundEndpoi
 	return _u
 }
 
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdate) SetLinkedWebhookIds(v []string) *InboundEndpointUpdate {
+	_u.mutation.SetLinkedWebhookIds(v)
+	return _u
+}
+
+// AppendLinkedWebhookIds appends value to the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdate) AppendLinkedWebhookIds(v []string) *InboundEndpointUpdate {
+	_u.mutation.AppendLinkedWebhookIds(v)
+	return _u
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdate) ClearLinkedWebhookIds() *InboundEndpointUpdate {
+	_u.mutation.ClearLinkedWebhookIds()
+	return _u
+}
+
+// AddRequestIDs adds the "requests" edge to the InboundRequest entity by IDs.
+func (_u *InboundEndpointUpdate) AddRequestIDs(ids ...string) *InboundEndpointUpdate {
+	_u.mutation.AddRequestIDs(ids...)
+	return _u
+}
+
+// AddRequests adds the "requests" edges to the InboundRequest entity.
+func (_u *InboundEndpointUpdate) AddRequests(v ...*InboundRequest) *InboundEndpointUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRequestIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_u *InboundEndpointUpdate) AddOauthClientIDs(ids ...string) *InboundEndpointUpdate {
+	_u.mutation.AddOauthClientIDs(ids...)
+	return _u
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_u *InboundEndpointUpdate) AddOauthClients(v ...*OAuthClient) *InboundEndpointUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthClientIDs(ids...)
+}
+
 // Mutation returns the InboundEndpointMutation object of the builder.
 func (_u *InboundEndpointUpdate) Mutation() *InboundEndpointMutation {
 	return _u.mutation
+}
+
+// ClearRequests clears all "requests" edges to the InboundRequest entity.
+func (_u *InboundEndpointUpdate) ClearRequests() *InboundEndpointUpdate {
+	_u.mutation.ClearRequests()
+	return _u
+}
+
+// RemoveRequestIDs removes the "requests" edge to InboundRequest entities by IDs.
+func (_u *InboundEndpointUpdate) RemoveRequestIDs(ids ...string) *InboundEndpointUpdate {
+	_u.mutation.RemoveRequestIDs(ids...)
+	return _u
+}
+
+// RemoveRequests removes "requests" edges to InboundRequest entities.
+func (_u *InboundEndpointUpdate) RemoveRequests(v ...*InboundRequest) *InboundEndpointUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRequestIDs(ids...)
+}
+
+// ClearOauthClients clears all "oauth_clients" edges to the OAuthClient entity.
+func (_u *InboundEndpointUpdate) ClearOauthClients() *InboundEndpointUpdate {
+	_u.mutation.ClearOauthClients()
+	return _u
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to OAuthClient entities by IDs.
+func (_u *InboundEndpointUpdate) RemoveOauthClientIDs(ids ...string) *InboundEndpointUpdate {
+	_u.mutation.RemoveOauthClientIDs(ids...)
+	return _u
+}
+
+// RemoveOauthClients removes "oauth_clients" edges to OAuthClient entities.
+func (_u *InboundEndpointUpdate) RemoveOauthClients(v ...*OAuthClient) *InboundEndpointUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthClientIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -216,6 +308,107 @@ func (_u *InboundEndpointUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.HmacSecret(); ok {
 		_spec.SetField(inboundendpoint.FieldHmacSecret, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LinkedWebhookIds(); ok {
+		_spec.SetField(inboundendpoint.FieldLinkedWebhookIds, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLinkedWebhookIds(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, inboundendpoint.FieldLinkedWebhookIds, value)
+		})
+	}
+	if _u.mutation.LinkedWebhookIdsCleared() {
+		_spec.ClearField(inboundendpoint.FieldLinkedWebhookIds, field.TypeJSON)
+	}
+	if _u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRequestsIDs(); len(nodes) > 0 && !_u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthClientsIDs(); len(nodes) > 0 && !_u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -325,9 +518,99 @@ func (_u *InboundEndpointUpdateOne) SetNillableHmacSecret(v *string) *InboundEnd
 	return _u
 }
 
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdateOne) SetLinkedWebhookIds(v []string) *InboundEndpointUpdateOne {
+	_u.mutation.SetLinkedWebhookIds(v)
+	return _u
+}
+
+// AppendLinkedWebhookIds appends value to the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdateOne) AppendLinkedWebhookIds(v []string) *InboundEndpointUpdateOne {
+	_u.mutation.AppendLinkedWebhookIds(v)
+	return _u
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (_u *InboundEndpointUpdateOne) ClearLinkedWebhookIds() *InboundEndpointUpdateOne {
+	_u.mutation.ClearLinkedWebhookIds()
+	return _u
+}
+
+// AddRequestIDs adds the "requests" edge to the InboundRequest entity by IDs.
+func (_u *InboundEndpointUpdateOne) AddRequestIDs(ids ...string) *InboundEndpointUpdateOne {
+	_u.mutation.AddRequestIDs(ids...)
+	return _u
+}
+
+// AddRequests adds the "requests" edges to the InboundRequest entity.
+func (_u *InboundEndpointUpdateOne) AddRequests(v ...*InboundRequest) *InboundEndpointUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRequestIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_u *InboundEndpointUpdateOne) AddOauthClientIDs(ids ...string) *InboundEndpointUpdateOne {
+	_u.mutation.AddOauthClientIDs(ids...)
+	return _u
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_u *InboundEndpointUpdateOne) AddOauthClients(v ...*OAuthClient) *InboundEndpointUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthClientIDs(ids...)
+}
+
 // Mutation returns the InboundEndpointMutation object of the builder.
 func (_u *InboundEndpointUpdateOne) Mutation() *InboundEndpointMutation {
 	return _u.mutation
+}
+
+// ClearRequests clears all "requests" edges to the InboundRequest entity.
+func (_u *InboundEndpointUpdateOne) ClearRequests() *InboundEndpointUpdateOne {
+	_u.mutation.ClearRequests()
+	return _u
+}
+
+// RemoveRequestIDs removes the "requests" edge to InboundRequest entities by IDs.
+func (_u *InboundEndpointUpdateOne) RemoveRequestIDs(ids ...string) *InboundEndpointUpdateOne {
+	_u.mutation.RemoveRequestIDs(ids...)
+	return _u
+}
+
+// RemoveRequests removes "requests" edges to InboundRequest entities.
+func (_u *InboundEndpointUpdateOne) RemoveRequests(v ...*InboundRequest) *InboundEndpointUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRequestIDs(ids...)
+}
+
+// ClearOauthClients clears all "oauth_clients" edges to the OAuthClient entity.
+func (_u *InboundEndpointUpdateOne) ClearOauthClients() *InboundEndpointUpdateOne {
+	_u.mutation.ClearOauthClients()
+	return _u
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to OAuthClient entities by IDs.
+func (_u *InboundEndpointUpdateOne) RemoveOauthClientIDs(ids ...string) *InboundEndpointUpdateOne {
+	_u.mutation.RemoveOauthClientIDs(ids...)
+	return _u
+}
+
+// RemoveOauthClients removes "oauth_clients" edges to OAuthClient entities.
+func (_u *InboundEndpointUpdateOne) RemoveOauthClients(v ...*OAuthClient) *InboundEndpointUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthClientIDs(ids...)
 }
 
 // Where appends a list predicates to the InboundEndpointUpdate builder.
@@ -453,6 +736,107 @@ func (_u *InboundEndpointUpdateOne) sqlSave(ctx context.Context) (_node *Inbound
 	}
 	if value, ok := _u.mutation.HmacSecret(); ok {
 		_spec.SetField(inboundendpoint.FieldHmacSecret, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LinkedWebhookIds(); ok {
+		_spec.SetField(inboundendpoint.FieldLinkedWebhookIds, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLinkedWebhookIds(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, inboundendpoint.FieldLinkedWebhookIds, value)
+		})
+	}
+	if _u.mutation.LinkedWebhookIdsCleared() {
+		_spec.ClearField(inboundendpoint.FieldLinkedWebhookIds, field.TypeJSON)
+	}
+	if _u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRequestsIDs(); len(nodes) > 0 && !_u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inboundendpoint.RequestsTable,
+			Columns: []string{inboundendpoint.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inboundrequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthClientsIDs(); len(nodes) > 0 && !_u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   inboundendpoint.OauthClientsTable,
+			Columns: inboundendpoint.OauthClientsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &InboundEndpoint{config: _u.config}
 	_spec.Assign = _node.assignValues

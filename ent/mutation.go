@@ -11,15 +11,25 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/profilehooks/profilehooks/access/securitytype"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
+	"github.com/profilehooks/profilehooks/ent/oauthsigningkey"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/replaynonce"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/ent/securitysetting"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 const (
@@ -31,14 +41,1611 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAPIToken           = "APIToken"
+	TypeAuditEntry         = "AuditEntry"
 	TypeCustomProfileField = "CustomProfileField"
 	TypeDelivery           = "Delivery"
 	TypeDeliveryAttempt    = "DeliveryAttempt"
+	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeInboundEndpoint    = "InboundEndpoint"
+	TypeInboundRequest     = "InboundRequest"
+	TypeOAuthClient        = "OAuthClient"
+	TypeOAuthSigningKey    = "OAuthSigningKey"
 	TypeProfileEvent       = "ProfileEvent"
 	TypeProfileWebhook     = "ProfileWebhook"
+	TypeReplayNonce        = "ReplayNonce"
+	TypeSecuritySetting    = "SecuritySetting"
 	TypeUser               = "User"
+	TypeWebhookCredential  = "WebhookCredential"
 )
+
+// APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
+type APITokenMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	name          *string
+	role          *securitytype.Role
+	token_hash    *string
+	hint          *string
+	created_by    *string
+	created_at    *time.Time
+	expires_at    *time.Time
+	last_used_at  *time.Time
+	revoked_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*APIToken, error)
+	predicates    []predicate.APIToken
+}
+
+var _ ent.Mutation = (*APITokenMutation)(nil)
+
+// apitokenOption allows management of the mutation configuration using functional options.
+type apitokenOption func(*APITokenMutation)
+
+// newAPITokenMutation creates new mutation for the APIToken entity.
+func newAPITokenMutation(c config, op Op, opts ...apitokenOption) *APITokenMutation {
+	m := &APITokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAPIToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAPITokenID sets the ID field of the mutation.
+func withAPITokenID(id string) apitokenOption {
+	return func(m *APITokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *APIToken
+		)
+		m.oldValue = func(ctx context.Context) (*APIToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().APIToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAPIToken sets the old APIToken of the mutation.
+func withAPIToken(node *APIToken) apitokenOption {
+	return func(m *APITokenMutation) {
+		m.oldValue = func(context.Context) (*APIToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m APITokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m APITokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of APIToken entities.
+func (m *APITokenMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *APITokenMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *APITokenMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().APIToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *APITokenMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *APITokenMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *APITokenMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRole sets the "role" field.
+func (m *APITokenMutation) SetRole(s securitytype.Role) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *APITokenMutation) Role() (r securitytype.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldRole(ctx context.Context) (v securitytype.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *APITokenMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *APITokenMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *APITokenMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *APITokenMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetHint sets the "hint" field.
+func (m *APITokenMutation) SetHint(s string) {
+	m.hint = &s
+}
+
+// Hint returns the value of the "hint" field in the mutation.
+func (m *APITokenMutation) Hint() (r string, exists bool) {
+	v := m.hint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHint returns the old "hint" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldHint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHint: %w", err)
+	}
+	return oldValue.Hint, nil
+}
+
+// ResetHint resets all changes to the "hint" field.
+func (m *APITokenMutation) ResetHint() {
+	m.hint = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *APITokenMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *APITokenMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *APITokenMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *APITokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *APITokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *APITokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *APITokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *APITokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *APITokenMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[apitoken.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *APITokenMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *APITokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, apitoken.FieldExpiresAt)
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *APITokenMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *APITokenMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *APITokenMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[apitoken.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *APITokenMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *APITokenMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, apitoken.FieldLastUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *APITokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *APITokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *APITokenMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[apitoken.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *APITokenMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *APITokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, apitoken.FieldRevokedAt)
+}
+
+// Where appends a list predicates to the APITokenMutation builder.
+func (m *APITokenMutation) Where(ps ...predicate.APIToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the APITokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *APITokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.APIToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *APITokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *APITokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (APIToken).
+func (m *APITokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *APITokenMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.name != nil {
+		fields = append(fields, apitoken.FieldName)
+	}
+	if m.role != nil {
+		fields = append(fields, apitoken.FieldRole)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, apitoken.FieldTokenHash)
+	}
+	if m.hint != nil {
+		fields = append(fields, apitoken.FieldHint)
+	}
+	if m.created_by != nil {
+		fields = append(fields, apitoken.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, apitoken.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, apitoken.FieldExpiresAt)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, apitoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case apitoken.FieldName:
+		return m.Name()
+	case apitoken.FieldRole:
+		return m.Role()
+	case apitoken.FieldTokenHash:
+		return m.TokenHash()
+	case apitoken.FieldHint:
+		return m.Hint()
+	case apitoken.FieldCreatedBy:
+		return m.CreatedBy()
+	case apitoken.FieldCreatedAt:
+		return m.CreatedAt()
+	case apitoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case apitoken.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case apitoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case apitoken.FieldName:
+		return m.OldName(ctx)
+	case apitoken.FieldRole:
+		return m.OldRole(ctx)
+	case apitoken.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case apitoken.FieldHint:
+		return m.OldHint(ctx)
+	case apitoken.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case apitoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case apitoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case apitoken.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case apitoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APITokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case apitoken.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case apitoken.FieldRole:
+		v, ok := value.(securitytype.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case apitoken.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case apitoken.FieldHint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHint(v)
+		return nil
+	case apitoken.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case apitoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case apitoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case apitoken.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case apitoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *APITokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *APITokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APITokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown APIToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *APITokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(apitoken.FieldExpiresAt) {
+		fields = append(fields, apitoken.FieldExpiresAt)
+	}
+	if m.FieldCleared(apitoken.FieldLastUsedAt) {
+		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apitoken.FieldRevokedAt) {
+		fields = append(fields, apitoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *APITokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *APITokenMutation) ClearField(name string) error {
+	switch name {
+	case apitoken.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case apitoken.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case apitoken.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *APITokenMutation) ResetField(name string) error {
+	switch name {
+	case apitoken.FieldName:
+		m.ResetName()
+		return nil
+	case apitoken.FieldRole:
+		m.ResetRole()
+		return nil
+	case apitoken.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case apitoken.FieldHint:
+		m.ResetHint()
+		return nil
+	case apitoken.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case apitoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case apitoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case apitoken.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case apitoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *APITokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *APITokenMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *APITokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *APITokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *APITokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *APITokenMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *APITokenMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown APIToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *APITokenMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown APIToken edge %s", name)
+}
+
+// AuditEntryMutation represents an operation that mutates the AuditEntry nodes in the graph.
+type AuditEntryMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	occurred_at    *time.Time
+	actor          *string
+	actor_name     *string
+	credential     *securitytype.Credential
+	role           *securitytype.Role
+	operation      *string
+	target_id      *string
+	outcome        *string
+	client_address *string
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*AuditEntry, error)
+	predicates     []predicate.AuditEntry
+}
+
+var _ ent.Mutation = (*AuditEntryMutation)(nil)
+
+// auditentryOption allows management of the mutation configuration using functional options.
+type auditentryOption func(*AuditEntryMutation)
+
+// newAuditEntryMutation creates new mutation for the AuditEntry entity.
+func newAuditEntryMutation(c config, op Op, opts ...auditentryOption) *AuditEntryMutation {
+	m := &AuditEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditEntryID sets the ID field of the mutation.
+func withAuditEntryID(id string) auditentryOption {
+	return func(m *AuditEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditEntry
+		)
+		m.oldValue = func(ctx context.Context) (*AuditEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditEntry sets the old AuditEntry of the mutation.
+func withAuditEntry(node *AuditEntry) auditentryOption {
+	return func(m *AuditEntryMutation) {
+		m.oldValue = func(context.Context) (*AuditEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditEntry entities.
+func (m *AuditEntryMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditEntryMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditEntryMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOccurredAt sets the "occurred_at" field.
+func (m *AuditEntryMutation) SetOccurredAt(t time.Time) {
+	m.occurred_at = &t
+}
+
+// OccurredAt returns the value of the "occurred_at" field in the mutation.
+func (m *AuditEntryMutation) OccurredAt() (r time.Time, exists bool) {
+	v := m.occurred_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurredAt returns the old "occurred_at" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldOccurredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurredAt: %w", err)
+	}
+	return oldValue.OccurredAt, nil
+}
+
+// ResetOccurredAt resets all changes to the "occurred_at" field.
+func (m *AuditEntryMutation) ResetOccurredAt() {
+	m.occurred_at = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *AuditEntryMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AuditEntryMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AuditEntryMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetActorName sets the "actor_name" field.
+func (m *AuditEntryMutation) SetActorName(s string) {
+	m.actor_name = &s
+}
+
+// ActorName returns the value of the "actor_name" field in the mutation.
+func (m *AuditEntryMutation) ActorName() (r string, exists bool) {
+	v := m.actor_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorName returns the old "actor_name" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldActorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorName: %w", err)
+	}
+	return oldValue.ActorName, nil
+}
+
+// ResetActorName resets all changes to the "actor_name" field.
+func (m *AuditEntryMutation) ResetActorName() {
+	m.actor_name = nil
+}
+
+// SetCredential sets the "credential" field.
+func (m *AuditEntryMutation) SetCredential(s securitytype.Credential) {
+	m.credential = &s
+}
+
+// Credential returns the value of the "credential" field in the mutation.
+func (m *AuditEntryMutation) Credential() (r securitytype.Credential, exists bool) {
+	v := m.credential
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredential returns the old "credential" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldCredential(ctx context.Context) (v securitytype.Credential, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredential is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredential requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredential: %w", err)
+	}
+	return oldValue.Credential, nil
+}
+
+// ResetCredential resets all changes to the "credential" field.
+func (m *AuditEntryMutation) ResetCredential() {
+	m.credential = nil
+}
+
+// SetRole sets the "role" field.
+func (m *AuditEntryMutation) SetRole(s securitytype.Role) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *AuditEntryMutation) Role() (r securitytype.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldRole(ctx context.Context) (v securitytype.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *AuditEntryMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetOperation sets the "operation" field.
+func (m *AuditEntryMutation) SetOperation(s string) {
+	m.operation = &s
+}
+
+// Operation returns the value of the "operation" field in the mutation.
+func (m *AuditEntryMutation) Operation() (r string, exists bool) {
+	v := m.operation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperation returns the old "operation" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldOperation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperation: %w", err)
+	}
+	return oldValue.Operation, nil
+}
+
+// ResetOperation resets all changes to the "operation" field.
+func (m *AuditEntryMutation) ResetOperation() {
+	m.operation = nil
+}
+
+// SetTargetID sets the "target_id" field.
+func (m *AuditEntryMutation) SetTargetID(s string) {
+	m.target_id = &s
+}
+
+// TargetID returns the value of the "target_id" field in the mutation.
+func (m *AuditEntryMutation) TargetID() (r string, exists bool) {
+	v := m.target_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetID returns the old "target_id" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldTargetID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetID: %w", err)
+	}
+	return oldValue.TargetID, nil
+}
+
+// ResetTargetID resets all changes to the "target_id" field.
+func (m *AuditEntryMutation) ResetTargetID() {
+	m.target_id = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *AuditEntryMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *AuditEntryMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *AuditEntryMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetClientAddress sets the "client_address" field.
+func (m *AuditEntryMutation) SetClientAddress(s string) {
+	m.client_address = &s
+}
+
+// ClientAddress returns the value of the "client_address" field in the mutation.
+func (m *AuditEntryMutation) ClientAddress() (r string, exists bool) {
+	v := m.client_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientAddress returns the old "client_address" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldClientAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientAddress: %w", err)
+	}
+	return oldValue.ClientAddress, nil
+}
+
+// ResetClientAddress resets all changes to the "client_address" field.
+func (m *AuditEntryMutation) ResetClientAddress() {
+	m.client_address = nil
+}
+
+// Where appends a list predicates to the AuditEntryMutation builder.
+func (m *AuditEntryMutation) Where(ps ...predicate.AuditEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditEntry).
+func (m *AuditEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditEntryMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.occurred_at != nil {
+		fields = append(fields, auditentry.FieldOccurredAt)
+	}
+	if m.actor != nil {
+		fields = append(fields, auditentry.FieldActor)
+	}
+	if m.actor_name != nil {
+		fields = append(fields, auditentry.FieldActorName)
+	}
+	if m.credential != nil {
+		fields = append(fields, auditentry.FieldCredential)
+	}
+	if m.role != nil {
+		fields = append(fields, auditentry.FieldRole)
+	}
+	if m.operation != nil {
+		fields = append(fields, auditentry.FieldOperation)
+	}
+	if m.target_id != nil {
+		fields = append(fields, auditentry.FieldTargetID)
+	}
+	if m.outcome != nil {
+		fields = append(fields, auditentry.FieldOutcome)
+	}
+	if m.client_address != nil {
+		fields = append(fields, auditentry.FieldClientAddress)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditentry.FieldOccurredAt:
+		return m.OccurredAt()
+	case auditentry.FieldActor:
+		return m.Actor()
+	case auditentry.FieldActorName:
+		return m.ActorName()
+	case auditentry.FieldCredential:
+		return m.Credential()
+	case auditentry.FieldRole:
+		return m.Role()
+	case auditentry.FieldOperation:
+		return m.Operation()
+	case auditentry.FieldTargetID:
+		return m.TargetID()
+	case auditentry.FieldOutcome:
+		return m.Outcome()
+	case auditentry.FieldClientAddress:
+		return m.ClientAddress()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditentry.FieldOccurredAt:
+		return m.OldOccurredAt(ctx)
+	case auditentry.FieldActor:
+		return m.OldActor(ctx)
+	case auditentry.FieldActorName:
+		return m.OldActorName(ctx)
+	case auditentry.FieldCredential:
+		return m.OldCredential(ctx)
+	case auditentry.FieldRole:
+		return m.OldRole(ctx)
+	case auditentry.FieldOperation:
+		return m.OldOperation(ctx)
+	case auditentry.FieldTargetID:
+		return m.OldTargetID(ctx)
+	case auditentry.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case auditentry.FieldClientAddress:
+		return m.OldClientAddress(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditentry.FieldOccurredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurredAt(v)
+		return nil
+	case auditentry.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case auditentry.FieldActorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorName(v)
+		return nil
+	case auditentry.FieldCredential:
+		v, ok := value.(securitytype.Credential)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredential(v)
+		return nil
+	case auditentry.FieldRole:
+		v, ok := value.(securitytype.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case auditentry.FieldOperation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperation(v)
+		return nil
+	case auditentry.FieldTargetID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetID(v)
+		return nil
+	case auditentry.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case auditentry.FieldClientAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientAddress(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditEntryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditEntryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AuditEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditEntryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditEntryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditEntryMutation) ResetField(name string) error {
+	switch name {
+	case auditentry.FieldOccurredAt:
+		m.ResetOccurredAt()
+		return nil
+	case auditentry.FieldActor:
+		m.ResetActor()
+		return nil
+	case auditentry.FieldActorName:
+		m.ResetActorName()
+		return nil
+	case auditentry.FieldCredential:
+		m.ResetCredential()
+		return nil
+	case auditentry.FieldRole:
+		m.ResetRole()
+		return nil
+	case auditentry.FieldOperation:
+		m.ResetOperation()
+		return nil
+	case auditentry.FieldTargetID:
+		m.ResetTargetID()
+		return nil
+	case auditentry.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case auditentry.FieldClientAddress:
+		m.ResetClientAddress()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditEntry edge %s", name)
+}
 
 // CustomProfileFieldMutation represents an operation that mutates the CustomProfileField nodes in the graph.
 type CustomProfileFieldMutation struct {
@@ -3630,26 +5237,748 @@ func (m *DeliveryAttemptMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown DeliveryAttempt edge %s", name)
 }
 
+// IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
+type IdempotencyKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	endpoint_id   *string
+	key           *string
+	request_hash  *string
+	status        *int
+	addstatus     *int
+	response      *[]byte
+	created_at    *time.Time
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*IdempotencyKey, error)
+	predicates    []predicate.IdempotencyKey
+}
+
+var _ ent.Mutation = (*IdempotencyKeyMutation)(nil)
+
+// idempotencykeyOption allows management of the mutation configuration using functional options.
+type idempotencykeyOption func(*IdempotencyKeyMutation)
+
+// newIdempotencyKeyMutation creates new mutation for the IdempotencyKey entity.
+func newIdempotencyKeyMutation(c config, op Op, opts ...idempotencykeyOption) *IdempotencyKeyMutation {
+	m := &IdempotencyKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeIdempotencyKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withIdempotencyKeyID sets the ID field of the mutation.
+func withIdempotencyKeyID(id string) idempotencykeyOption {
+	return func(m *IdempotencyKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *IdempotencyKey
+		)
+		m.oldValue = func(ctx context.Context) (*IdempotencyKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().IdempotencyKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withIdempotencyKey sets the old IdempotencyKey of the mutation.
+func withIdempotencyKey(node *IdempotencyKey) idempotencykeyOption {
+	return func(m *IdempotencyKeyMutation) {
+		m.oldValue = func(context.Context) (*IdempotencyKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m IdempotencyKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m IdempotencyKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of IdempotencyKey entities.
+func (m *IdempotencyKeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *IdempotencyKeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *IdempotencyKeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().IdempotencyKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEndpointID sets the "endpoint_id" field.
+func (m *IdempotencyKeyMutation) SetEndpointID(s string) {
+	m.endpoint_id = &s
+}
+
+// EndpointID returns the value of the "endpoint_id" field in the mutation.
+func (m *IdempotencyKeyMutation) EndpointID() (r string, exists bool) {
+	v := m.endpoint_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndpointID returns the old "endpoint_id" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldEndpointID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndpointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndpointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndpointID: %w", err)
+	}
+	return oldValue.EndpointID, nil
+}
+
+// ResetEndpointID resets all changes to the "endpoint_id" field.
+func (m *IdempotencyKeyMutation) ResetEndpointID() {
+	m.endpoint_id = nil
+}
+
+// SetKey sets the "key" field.
+func (m *IdempotencyKeyMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *IdempotencyKeyMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *IdempotencyKeyMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetRequestHash sets the "request_hash" field.
+func (m *IdempotencyKeyMutation) SetRequestHash(s string) {
+	m.request_hash = &s
+}
+
+// RequestHash returns the value of the "request_hash" field in the mutation.
+func (m *IdempotencyKeyMutation) RequestHash() (r string, exists bool) {
+	v := m.request_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestHash returns the old "request_hash" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldRequestHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestHash: %w", err)
+	}
+	return oldValue.RequestHash, nil
+}
+
+// ResetRequestHash resets all changes to the "request_hash" field.
+func (m *IdempotencyKeyMutation) ResetRequestHash() {
+	m.request_hash = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *IdempotencyKeyMutation) SetStatus(i int) {
+	m.status = &i
+	m.addstatus = nil
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *IdempotencyKeyMutation) Status() (r int, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldStatus(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// AddStatus adds i to the "status" field.
+func (m *IdempotencyKeyMutation) AddStatus(i int) {
+	if m.addstatus != nil {
+		*m.addstatus += i
+	} else {
+		m.addstatus = &i
+	}
+}
+
+// AddedStatus returns the value that was added to the "status" field in this mutation.
+func (m *IdempotencyKeyMutation) AddedStatus() (r int, exists bool) {
+	v := m.addstatus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *IdempotencyKeyMutation) ResetStatus() {
+	m.status = nil
+	m.addstatus = nil
+}
+
+// SetResponse sets the "response" field.
+func (m *IdempotencyKeyMutation) SetResponse(b []byte) {
+	m.response = &b
+}
+
+// Response returns the value of the "response" field in the mutation.
+func (m *IdempotencyKeyMutation) Response() (r []byte, exists bool) {
+	v := m.response
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponse returns the old "response" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldResponse(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponse is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponse requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponse: %w", err)
+	}
+	return oldValue.Response, nil
+}
+
+// ClearResponse clears the value of the "response" field.
+func (m *IdempotencyKeyMutation) ClearResponse() {
+	m.response = nil
+	m.clearedFields[idempotencykey.FieldResponse] = struct{}{}
+}
+
+// ResponseCleared returns if the "response" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) ResponseCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldResponse]
+	return ok
+}
+
+// ResetResponse resets all changes to the "response" field.
+func (m *IdempotencyKeyMutation) ResetResponse() {
+	m.response = nil
+	delete(m.clearedFields, idempotencykey.FieldResponse)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *IdempotencyKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *IdempotencyKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *IdempotencyKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *IdempotencyKeyMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *IdempotencyKeyMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *IdempotencyKeyMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Where(ps ...predicate.IdempotencyKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the IdempotencyKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *IdempotencyKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.IdempotencyKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *IdempotencyKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *IdempotencyKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (IdempotencyKey).
+func (m *IdempotencyKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *IdempotencyKeyMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.endpoint_id != nil {
+		fields = append(fields, idempotencykey.FieldEndpointID)
+	}
+	if m.key != nil {
+		fields = append(fields, idempotencykey.FieldKey)
+	}
+	if m.request_hash != nil {
+		fields = append(fields, idempotencykey.FieldRequestHash)
+	}
+	if m.status != nil {
+		fields = append(fields, idempotencykey.FieldStatus)
+	}
+	if m.response != nil {
+		fields = append(fields, idempotencykey.FieldResponse)
+	}
+	if m.created_at != nil {
+		fields = append(fields, idempotencykey.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, idempotencykey.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case idempotencykey.FieldEndpointID:
+		return m.EndpointID()
+	case idempotencykey.FieldKey:
+		return m.Key()
+	case idempotencykey.FieldRequestHash:
+		return m.RequestHash()
+	case idempotencykey.FieldStatus:
+		return m.Status()
+	case idempotencykey.FieldResponse:
+		return m.Response()
+	case idempotencykey.FieldCreatedAt:
+		return m.CreatedAt()
+	case idempotencykey.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case idempotencykey.FieldEndpointID:
+		return m.OldEndpointID(ctx)
+	case idempotencykey.FieldKey:
+		return m.OldKey(ctx)
+	case idempotencykey.FieldRequestHash:
+		return m.OldRequestHash(ctx)
+	case idempotencykey.FieldStatus:
+		return m.OldStatus(ctx)
+	case idempotencykey.FieldResponse:
+		return m.OldResponse(ctx)
+	case idempotencykey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case idempotencykey.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case idempotencykey.FieldEndpointID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpointID(v)
+		return nil
+	case idempotencykey.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case idempotencykey.FieldRequestHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestHash(v)
+		return nil
+	case idempotencykey.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case idempotencykey.FieldResponse:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponse(v)
+		return nil
+	case idempotencykey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case idempotencykey.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *IdempotencyKeyMutation) AddedFields() []string {
+	var fields []string
+	if m.addstatus != nil {
+		fields = append(fields, idempotencykey.FieldStatus)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *IdempotencyKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case idempotencykey.FieldStatus:
+		return m.AddedStatus()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IdempotencyKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case idempotencykey.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStatus(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *IdempotencyKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(idempotencykey.FieldResponse) {
+		fields = append(fields, idempotencykey.FieldResponse)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *IdempotencyKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *IdempotencyKeyMutation) ClearField(name string) error {
+	switch name {
+	case idempotencykey.FieldResponse:
+		m.ClearResponse()
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *IdempotencyKeyMutation) ResetField(name string) error {
+	switch name {
+	case idempotencykey.FieldEndpointID:
+		m.ResetEndpointID()
+		return nil
+	case idempotencykey.FieldKey:
+		m.ResetKey()
+		return nil
+	case idempotencykey.FieldRequestHash:
+		m.ResetRequestHash()
+		return nil
+	case idempotencykey.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case idempotencykey.FieldResponse:
+		m.ResetResponse()
+		return nil
+	case idempotencykey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case idempotencykey.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *IdempotencyKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *IdempotencyKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *IdempotencyKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *IdempotencyKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *IdempotencyKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *IdempotencyKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown IdempotencyKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
+}
+
 // InboundEndpointMutation represents an operation that mutates the InboundEndpoint nodes in the graph.
 type InboundEndpointMutation struct {
 	config
-	op                     Op
-	typ                    string
-	id                     *string
-	created_at             *time.Time
-	updated_at             *time.Time
-	name                   *string
-	enabled                *bool
-	key                    *string
-	auth_mode              *schematype.InboundAuthMode
-	input_parameters       *[]schematype.InputMapping
-	appendinput_parameters []schematype.InputMapping
-	on_unknown_user        *schematype.UnknownUserPolicy
-	hmac_secret            *string
-	clearedFields          map[string]struct{}
-	done                   bool
-	oldValue               func(context.Context) (*InboundEndpoint, error)
-	predicates             []predicate.InboundEndpoint
+	op                       Op
+	typ                      string
+	id                       *string
+	created_at               *time.Time
+	updated_at               *time.Time
+	name                     *string
+	enabled                  *bool
+	key                      *string
+	auth_mode                *schematype.InboundAuthMode
+	input_parameters         *[]schematype.InputMapping
+	appendinput_parameters   []schematype.InputMapping
+	on_unknown_user          *schematype.UnknownUserPolicy
+	hmac_secret              *string
+	linked_webhook_ids       *[]string
+	appendlinked_webhook_ids []string
+	clearedFields            map[string]struct{}
+	requests                 map[string]struct{}
+	removedrequests          map[string]struct{}
+	clearedrequests          bool
+	oauth_clients            map[string]struct{}
+	removedoauth_clients     map[string]struct{}
+	clearedoauth_clients     bool
+	done                     bool
+	oldValue                 func(context.Context) (*InboundEndpoint, error)
+	predicates               []predicate.InboundEndpoint
 }
 
 var _ ent.Mutation = (*InboundEndpointMutation)(nil)
@@ -4095,6 +6424,179 @@ func (m *InboundEndpointMutation) ResetHmacSecret() {
 	m.hmac_secret = nil
 }
 
+// SetLinkedWebhookIds sets the "linked_webhook_ids" field.
+func (m *InboundEndpointMutation) SetLinkedWebhookIds(s []string) {
+	m.linked_webhook_ids = &s
+	m.appendlinked_webhook_ids = nil
+}
+
+// LinkedWebhookIds returns the value of the "linked_webhook_ids" field in the mutation.
+func (m *InboundEndpointMutation) LinkedWebhookIds() (r []string, exists bool) {
+	v := m.linked_webhook_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLinkedWebhookIds returns the old "linked_webhook_ids" field's value of the InboundEndpoint entity.
+// If the InboundEndpoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundEndpointMutation) OldLinkedWebhookIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLinkedWebhookIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLinkedWebhookIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLinkedWebhookIds: %w", err)
+	}
+	return oldValue.LinkedWebhookIds, nil
+}
+
+// AppendLinkedWebhookIds adds s to the "linked_webhook_ids" field.
+func (m *InboundEndpointMutation) AppendLinkedWebhookIds(s []string) {
+	m.appendlinked_webhook_ids = append(m.appendlinked_webhook_ids, s...)
+}
+
+// AppendedLinkedWebhookIds returns the list of values that were appended to the "linked_webhook_ids" field in this mutation.
+func (m *InboundEndpointMutation) AppendedLinkedWebhookIds() ([]string, bool) {
+	if len(m.appendlinked_webhook_ids) == 0 {
+		return nil, false
+	}
+	return m.appendlinked_webhook_ids, true
+}
+
+// ClearLinkedWebhookIds clears the value of the "linked_webhook_ids" field.
+func (m *InboundEndpointMutation) ClearLinkedWebhookIds() {
+	m.linked_webhook_ids = nil
+	m.appendlinked_webhook_ids = nil
+	m.clearedFields[inboundendpoint.FieldLinkedWebhookIds] = struct{}{}
+}
+
+// LinkedWebhookIdsCleared returns if the "linked_webhook_ids" field was cleared in this mutation.
+func (m *InboundEndpointMutation) LinkedWebhookIdsCleared() bool {
+	_, ok := m.clearedFields[inboundendpoint.FieldLinkedWebhookIds]
+	return ok
+}
+
+// ResetLinkedWebhookIds resets all changes to the "linked_webhook_ids" field.
+func (m *InboundEndpointMutation) ResetLinkedWebhookIds() {
+	m.linked_webhook_ids = nil
+	m.appendlinked_webhook_ids = nil
+	delete(m.clearedFields, inboundendpoint.FieldLinkedWebhookIds)
+}
+
+// AddRequestIDs adds the "requests" edge to the InboundRequest entity by ids.
+func (m *InboundEndpointMutation) AddRequestIDs(ids ...string) {
+	if m.requests == nil {
+		m.requests = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.requests[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRequests clears the "requests" edge to the InboundRequest entity.
+func (m *InboundEndpointMutation) ClearRequests() {
+	m.clearedrequests = true
+}
+
+// RequestsCleared reports if the "requests" edge to the InboundRequest entity was cleared.
+func (m *InboundEndpointMutation) RequestsCleared() bool {
+	return m.clearedrequests
+}
+
+// RemoveRequestIDs removes the "requests" edge to the InboundRequest entity by IDs.
+func (m *InboundEndpointMutation) RemoveRequestIDs(ids ...string) {
+	if m.removedrequests == nil {
+		m.removedrequests = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.requests, ids[i])
+		m.removedrequests[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRequests returns the removed IDs of the "requests" edge to the InboundRequest entity.
+func (m *InboundEndpointMutation) RemovedRequestsIDs() (ids []string) {
+	for id := range m.removedrequests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RequestsIDs returns the "requests" edge IDs in the mutation.
+func (m *InboundEndpointMutation) RequestsIDs() (ids []string) {
+	for id := range m.requests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRequests resets all changes to the "requests" edge.
+func (m *InboundEndpointMutation) ResetRequests() {
+	m.requests = nil
+	m.clearedrequests = false
+	m.removedrequests = nil
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by ids.
+func (m *InboundEndpointMutation) AddOauthClientIDs(ids ...string) {
+	if m.oauth_clients == nil {
+		m.oauth_clients = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_clients[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthClients clears the "oauth_clients" edge to the OAuthClient entity.
+func (m *InboundEndpointMutation) ClearOauthClients() {
+	m.clearedoauth_clients = true
+}
+
+// OauthClientsCleared reports if the "oauth_clients" edge to the OAuthClient entity was cleared.
+func (m *InboundEndpointMutation) OauthClientsCleared() bool {
+	return m.clearedoauth_clients
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (m *InboundEndpointMutation) RemoveOauthClientIDs(ids ...string) {
+	if m.removedoauth_clients == nil {
+		m.removedoauth_clients = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_clients, ids[i])
+		m.removedoauth_clients[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthClients returns the removed IDs of the "oauth_clients" edge to the OAuthClient entity.
+func (m *InboundEndpointMutation) RemovedOauthClientsIDs() (ids []string) {
+	for id := range m.removedoauth_clients {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthClientsIDs returns the "oauth_clients" edge IDs in the mutation.
+func (m *InboundEndpointMutation) OauthClientsIDs() (ids []string) {
+	for id := range m.oauth_clients {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthClients resets all changes to the "oauth_clients" edge.
+func (m *InboundEndpointMutation) ResetOauthClients() {
+	m.oauth_clients = nil
+	m.clearedoauth_clients = false
+	m.removedoauth_clients = nil
+}
+
 // Where appends a list predicates to the InboundEndpointMutation builder.
 func (m *InboundEndpointMutation) Where(ps ...predicate.InboundEndpoint) {
 	m.predicates = append(m.predicates, ps...)
@@ -4129,7 +6631,7 @@ func (m *InboundEndpointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InboundEndpointMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, inboundendpoint.FieldCreatedAt)
 	}
@@ -4157,6 +6659,9 @@ func (m *InboundEndpointMutation) Fields() []string {
 	if m.hmac_secret != nil {
 		fields = append(fields, inboundendpoint.FieldHmacSecret)
 	}
+	if m.linked_webhook_ids != nil {
+		fields = append(fields, inboundendpoint.FieldLinkedWebhookIds)
+	}
 	return fields
 }
 
@@ -4183,6 +6688,8 @@ func (m *InboundEndpointMutation) Field(name string) (ent.Value, bool) {
 		return m.OnUnknownUser()
 	case inboundendpoint.FieldHmacSecret:
 		return m.HmacSecret()
+	case inboundendpoint.FieldLinkedWebhookIds:
+		return m.LinkedWebhookIds()
 	}
 	return nil, false
 }
@@ -4210,6 +6717,8 @@ func (m *InboundEndpointMutation) OldField(ctx context.Context, name string) (en
 		return m.OldOnUnknownUser(ctx)
 	case inboundendpoint.FieldHmacSecret:
 		return m.OldHmacSecret(ctx)
+	case inboundendpoint.FieldLinkedWebhookIds:
+		return m.OldLinkedWebhookIds(ctx)
 	}
 	return nil, fmt.Errorf("unknown InboundEndpoint field %s", name)
 }
@@ -4282,6 +6791,13 @@ func (m *InboundEndpointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHmacSecret(v)
 		return nil
+	case inboundendpoint.FieldLinkedWebhookIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLinkedWebhookIds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown InboundEndpoint field %s", name)
 }
@@ -4311,7 +6827,11 @@ func (m *InboundEndpointMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *InboundEndpointMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(inboundendpoint.FieldLinkedWebhookIds) {
+		fields = append(fields, inboundendpoint.FieldLinkedWebhookIds)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -4324,6 +6844,11 @@ func (m *InboundEndpointMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *InboundEndpointMutation) ClearField(name string) error {
+	switch name {
+	case inboundendpoint.FieldLinkedWebhookIds:
+		m.ClearLinkedWebhookIds()
+		return nil
+	}
 	return fmt.Errorf("unknown InboundEndpoint nullable field %s", name)
 }
 
@@ -4358,56 +6883,2527 @@ func (m *InboundEndpointMutation) ResetField(name string) error {
 	case inboundendpoint.FieldHmacSecret:
 		m.ResetHmacSecret()
 		return nil
+	case inboundendpoint.FieldLinkedWebhookIds:
+		m.ResetLinkedWebhookIds()
+		return nil
 	}
 	return fmt.Errorf("unknown InboundEndpoint field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InboundEndpointMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 2)
+	if m.requests != nil {
+		edges = append(edges, inboundendpoint.EdgeRequests)
+	}
+	if m.oauth_clients != nil {
+		edges = append(edges, inboundendpoint.EdgeOauthClients)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *InboundEndpointMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case inboundendpoint.EdgeRequests:
+		ids := make([]ent.Value, 0, len(m.requests))
+		for id := range m.requests {
+			ids = append(ids, id)
+		}
+		return ids
+	case inboundendpoint.EdgeOauthClients:
+		ids := make([]ent.Value, 0, len(m.oauth_clients))
+		for id := range m.oauth_clients {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InboundEndpointMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 2)
+	if m.removedrequests != nil {
+		edges = append(edges, inboundendpoint.EdgeRequests)
+	}
+	if m.removedoauth_clients != nil {
+		edges = append(edges, inboundendpoint.EdgeOauthClients)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *InboundEndpointMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case inboundendpoint.EdgeRequests:
+		ids := make([]ent.Value, 0, len(m.removedrequests))
+		for id := range m.removedrequests {
+			ids = append(ids, id)
+		}
+		return ids
+	case inboundendpoint.EdgeOauthClients:
+		ids := make([]ent.Value, 0, len(m.removedoauth_clients))
+		for id := range m.removedoauth_clients {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InboundEndpointMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 2)
+	if m.clearedrequests {
+		edges = append(edges, inboundendpoint.EdgeRequests)
+	}
+	if m.clearedoauth_clients {
+		edges = append(edges, inboundendpoint.EdgeOauthClients)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *InboundEndpointMutation) EdgeCleared(name string) bool {
+	switch name {
+	case inboundendpoint.EdgeRequests:
+		return m.clearedrequests
+	case inboundendpoint.EdgeOauthClients:
+		return m.clearedoauth_clients
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *InboundEndpointMutation) ClearEdge(name string) error {
+	switch name {
+	}
 	return fmt.Errorf("unknown InboundEndpoint unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *InboundEndpointMutation) ResetEdge(name string) error {
+	switch name {
+	case inboundendpoint.EdgeRequests:
+		m.ResetRequests()
+		return nil
+	case inboundendpoint.EdgeOauthClients:
+		m.ResetOauthClients()
+		return nil
+	}
 	return fmt.Errorf("unknown InboundEndpoint edge %s", name)
+}
+
+// InboundRequestMutation represents an operation that mutates the InboundRequest nodes in the graph.
+type InboundRequestMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *string
+	received_at          *time.Time
+	client               *string
+	remote_addr          *string
+	status               *int
+	addstatus            *int
+	objects              *int
+	addobjects           *int
+	user_ids             *[]string
+	appenduser_ids       []string
+	changed_fields       *[]string
+	appendchanged_fields []string
+	error                *string
+	idempotent_replay    *bool
+	body                 *string
+	body_truncated       *bool
+	duration_ms          *int64
+	addduration_ms       *int64
+	clearedFields        map[string]struct{}
+	endpoint             *string
+	clearedendpoint      bool
+	done                 bool
+	oldValue             func(context.Context) (*InboundRequest, error)
+	predicates           []predicate.InboundRequest
+}
+
+var _ ent.Mutation = (*InboundRequestMutation)(nil)
+
+// inboundrequestOption allows management of the mutation configuration using functional options.
+type inboundrequestOption func(*InboundRequestMutation)
+
+// newInboundRequestMutation creates new mutation for the InboundRequest entity.
+func newInboundRequestMutation(c config, op Op, opts ...inboundrequestOption) *InboundRequestMutation {
+	m := &InboundRequestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeInboundRequest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withInboundRequestID sets the ID field of the mutation.
+func withInboundRequestID(id string) inboundrequestOption {
+	return func(m *InboundRequestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *InboundRequest
+		)
+		m.oldValue = func(ctx context.Context) (*InboundRequest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().InboundRequest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withInboundRequest sets the old InboundRequest of the mutation.
+func withInboundRequest(node *InboundRequest) inboundrequestOption {
+	return func(m *InboundRequestMutation) {
+		m.oldValue = func(context.Context) (*InboundRequest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m InboundRequestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m InboundRequestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of InboundRequest entities.
+func (m *InboundRequestMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *InboundRequestMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *InboundRequestMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().InboundRequest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEndpointID sets the "endpoint_id" field.
+func (m *InboundRequestMutation) SetEndpointID(s string) {
+	m.endpoint = &s
+}
+
+// EndpointID returns the value of the "endpoint_id" field in the mutation.
+func (m *InboundRequestMutation) EndpointID() (r string, exists bool) {
+	v := m.endpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndpointID returns the old "endpoint_id" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldEndpointID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndpointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndpointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndpointID: %w", err)
+	}
+	return oldValue.EndpointID, nil
+}
+
+// ResetEndpointID resets all changes to the "endpoint_id" field.
+func (m *InboundRequestMutation) ResetEndpointID() {
+	m.endpoint = nil
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (m *InboundRequestMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *InboundRequestMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldReceivedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *InboundRequestMutation) ResetReceivedAt() {
+	m.received_at = nil
+}
+
+// SetClient sets the "client" field.
+func (m *InboundRequestMutation) SetClient(s string) {
+	m.client = &s
+}
+
+// GetClient returns the value of the "client" field in the mutation.
+func (m *InboundRequestMutation) GetClient() (r string, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClient returns the old "client" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldClient(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClient is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClient requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClient: %w", err)
+	}
+	return oldValue.Client, nil
+}
+
+// ClearClient clears the value of the "client" field.
+func (m *InboundRequestMutation) ClearClient() {
+	m.client = nil
+	m.clearedFields[inboundrequest.FieldClient] = struct{}{}
+}
+
+// ClientCleared returns if the "client" field was cleared in this mutation.
+func (m *InboundRequestMutation) ClientCleared() bool {
+	_, ok := m.clearedFields[inboundrequest.FieldClient]
+	return ok
+}
+
+// ResetClient resets all changes to the "client" field.
+func (m *InboundRequestMutation) ResetClient() {
+	m.client = nil
+	delete(m.clearedFields, inboundrequest.FieldClient)
+}
+
+// SetRemoteAddr sets the "remote_addr" field.
+func (m *InboundRequestMutation) SetRemoteAddr(s string) {
+	m.remote_addr = &s
+}
+
+// RemoteAddr returns the value of the "remote_addr" field in the mutation.
+func (m *InboundRequestMutation) RemoteAddr() (r string, exists bool) {
+	v := m.remote_addr
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemoteAddr returns the old "remote_addr" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldRemoteAddr(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemoteAddr is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemoteAddr requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemoteAddr: %w", err)
+	}
+	return oldValue.RemoteAddr, nil
+}
+
+// ResetRemoteAddr resets all changes to the "remote_addr" field.
+func (m *InboundRequestMutation) ResetRemoteAddr() {
+	m.remote_addr = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *InboundRequestMutation) SetStatus(i int) {
+	m.status = &i
+	m.addstatus = nil
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *InboundRequestMutation) Status() (r int, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldStatus(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// AddStatus adds i to the "status" field.
+func (m *InboundRequestMutation) AddStatus(i int) {
+	if m.addstatus != nil {
+		*m.addstatus += i
+	} else {
+		m.addstatus = &i
+	}
+}
+
+// AddedStatus returns the value that was added to the "status" field in this mutation.
+func (m *InboundRequestMutation) AddedStatus() (r int, exists bool) {
+	v := m.addstatus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *InboundRequestMutation) ResetStatus() {
+	m.status = nil
+	m.addstatus = nil
+}
+
+// SetObjects sets the "objects" field.
+func (m *InboundRequestMutation) SetObjects(i int) {
+	m.objects = &i
+	m.addobjects = nil
+}
+
+// Objects returns the value of the "objects" field in the mutation.
+func (m *InboundRequestMutation) Objects() (r int, exists bool) {
+	v := m.objects
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjects returns the old "objects" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldObjects(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjects is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjects requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjects: %w", err)
+	}
+	return oldValue.Objects, nil
+}
+
+// AddObjects adds i to the "objects" field.
+func (m *InboundRequestMutation) AddObjects(i int) {
+	if m.addobjects != nil {
+		*m.addobjects += i
+	} else {
+		m.addobjects = &i
+	}
+}
+
+// AddedObjects returns the value that was added to the "objects" field in this mutation.
+func (m *InboundRequestMutation) AddedObjects() (r int, exists bool) {
+	v := m.addobjects
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetObjects resets all changes to the "objects" field.
+func (m *InboundRequestMutation) ResetObjects() {
+	m.objects = nil
+	m.addobjects = nil
+}
+
+// SetUserIds sets the "user_ids" field.
+func (m *InboundRequestMutation) SetUserIds(s []string) {
+	m.user_ids = &s
+	m.appenduser_ids = nil
+}
+
+// UserIds returns the value of the "user_ids" field in the mutation.
+func (m *InboundRequestMutation) UserIds() (r []string, exists bool) {
+	v := m.user_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserIds returns the old "user_ids" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldUserIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserIds: %w", err)
+	}
+	return oldValue.UserIds, nil
+}
+
+// AppendUserIds adds s to the "user_ids" field.
+func (m *InboundRequestMutation) AppendUserIds(s []string) {
+	m.appenduser_ids = append(m.appenduser_ids, s...)
+}
+
+// AppendedUserIds returns the list of values that were appended to the "user_ids" field in this mutation.
+func (m *InboundRequestMutation) AppendedUserIds() ([]string, bool) {
+	if len(m.appenduser_ids) == 0 {
+		return nil, false
+	}
+	return m.appenduser_ids, true
+}
+
+// ClearUserIds clears the value of the "user_ids" field.
+func (m *InboundRequestMutation) ClearUserIds() {
+	m.user_ids = nil
+	m.appenduser_ids = nil
+	m.clearedFields[inboundrequest.FieldUserIds] = struct{}{}
+}
+
+// UserIdsCleared returns if the "user_ids" field was cleared in this mutation.
+func (m *InboundRequestMutation) UserIdsCleared() bool {
+	_, ok := m.clearedFields[inboundrequest.FieldUserIds]
+	return ok
+}
+
+// ResetUserIds resets all changes to the "user_ids" field.
+func (m *InboundRequestMutation) ResetUserIds() {
+	m.user_ids = nil
+	m.appenduser_ids = nil
+	delete(m.clearedFields, inboundrequest.FieldUserIds)
+}
+
+// SetChangedFields sets the "changed_fields" field.
+func (m *InboundRequestMutation) SetChangedFields(s []string) {
+	m.changed_fields = &s
+	m.appendchanged_fields = nil
+}
+
+// ChangedFields returns the value of the "changed_fields" field in the mutation.
+func (m *InboundRequestMutation) ChangedFields() (r []string, exists bool) {
+	v := m.changed_fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedFields returns the old "changed_fields" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldChangedFields(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedFields: %w", err)
+	}
+	return oldValue.ChangedFields, nil
+}
+
+// AppendChangedFields adds s to the "changed_fields" field.
+func (m *InboundRequestMutation) AppendChangedFields(s []string) {
+	m.appendchanged_fields = append(m.appendchanged_fields, s...)
+}
+
+// AppendedChangedFields returns the list of values that were appended to the "changed_fields" field in this mutation.
+func (m *InboundRequestMutation) AppendedChangedFields() ([]string, bool) {
+	if len(m.appendchanged_fields) == 0 {
+		return nil, false
+	}
+	return m.appendchanged_fields, true
+}
+
+// ClearChangedFields clears the value of the "changed_fields" field.
+func (m *InboundRequestMutation) ClearChangedFields() {
+	m.changed_fields = nil
+	m.appendchanged_fields = nil
+	m.clearedFields[inboundrequest.FieldChangedFields] = struct{}{}
+}
+
+// ChangedFieldsCleared returns if the "changed_fields" field was cleared in this mutation.
+func (m *InboundRequestMutation) ChangedFieldsCleared() bool {
+	_, ok := m.clearedFields[inboundrequest.FieldChangedFields]
+	return ok
+}
+
+// ResetChangedFields resets all changes to the "changed_fields" field.
+func (m *InboundRequestMutation) ResetChangedFields() {
+	m.changed_fields = nil
+	m.appendchanged_fields = nil
+	delete(m.clearedFields, inboundrequest.FieldChangedFields)
+}
+
+// SetError sets the "error" field.
+func (m *InboundRequestMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *InboundRequestMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *InboundRequestMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[inboundrequest.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *InboundRequestMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[inboundrequest.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *InboundRequestMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, inboundrequest.FieldError)
+}
+
+// SetIdempotentReplay sets the "idempotent_replay" field.
+func (m *InboundRequestMutation) SetIdempotentReplay(b bool) {
+	m.idempotent_replay = &b
+}
+
+// IdempotentReplay returns the value of the "idempotent_replay" field in the mutation.
+func (m *InboundRequestMutation) IdempotentReplay() (r bool, exists bool) {
+	v := m.idempotent_replay
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotentReplay returns the old "idempotent_replay" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldIdempotentReplay(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotentReplay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotentReplay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotentReplay: %w", err)
+	}
+	return oldValue.IdempotentReplay, nil
+}
+
+// ResetIdempotentReplay resets all changes to the "idempotent_replay" field.
+func (m *InboundRequestMutation) ResetIdempotentReplay() {
+	m.idempotent_replay = nil
+}
+
+// SetBody sets the "body" field.
+func (m *InboundRequestMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *InboundRequestMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *InboundRequestMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetBodyTruncated sets the "body_truncated" field.
+func (m *InboundRequestMutation) SetBodyTruncated(b bool) {
+	m.body_truncated = &b
+}
+
+// BodyTruncated returns the value of the "body_truncated" field in the mutation.
+func (m *InboundRequestMutation) BodyTruncated() (r bool, exists bool) {
+	v := m.body_truncated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBodyTruncated returns the old "body_truncated" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldBodyTruncated(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBodyTruncated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBodyTruncated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBodyTruncated: %w", err)
+	}
+	return oldValue.BodyTruncated, nil
+}
+
+// ResetBodyTruncated resets all changes to the "body_truncated" field.
+func (m *InboundRequestMutation) ResetBodyTruncated() {
+	m.body_truncated = nil
+}
+
+// SetDurationMs sets the "duration_ms" field.
+func (m *InboundRequestMutation) SetDurationMs(i int64) {
+	m.duration_ms = &i
+	m.addduration_ms = nil
+}
+
+// DurationMs returns the value of the "duration_ms" field in the mutation.
+func (m *InboundRequestMutation) DurationMs() (r int64, exists bool) {
+	v := m.duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationMs returns the old "duration_ms" field's value of the InboundRequest entity.
+// If the InboundRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InboundRequestMutation) OldDurationMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationMs: %w", err)
+	}
+	return oldValue.DurationMs, nil
+}
+
+// AddDurationMs adds i to the "duration_ms" field.
+func (m *InboundRequestMutation) AddDurationMs(i int64) {
+	if m.addduration_ms != nil {
+		*m.addduration_ms += i
+	} else {
+		m.addduration_ms = &i
+	}
+}
+
+// AddedDurationMs returns the value that was added to the "duration_ms" field in this mutation.
+func (m *InboundRequestMutation) AddedDurationMs() (r int64, exists bool) {
+	v := m.addduration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationMs resets all changes to the "duration_ms" field.
+func (m *InboundRequestMutation) ResetDurationMs() {
+	m.duration_ms = nil
+	m.addduration_ms = nil
+}
+
+// ClearEndpoint clears the "endpoint" edge to the InboundEndpoint entity.
+func (m *InboundRequestMutation) ClearEndpoint() {
+	m.clearedendpoint = true
+	m.clearedFields[inboundrequest.FieldEndpointID] = struct{}{}
+}
+
+// EndpointCleared reports if the "endpoint" edge to the InboundEndpoint entity was cleared.
+func (m *InboundRequestMutation) EndpointCleared() bool {
+	return m.clearedendpoint
+}
+
+// EndpointIDs returns the "endpoint" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EndpointID instead. It exists only for internal usage by the builders.
+func (m *InboundRequestMutation) EndpointIDs() (ids []string) {
+	if id := m.endpoint; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEndpoint resets all changes to the "endpoint" edge.
+func (m *InboundRequestMutation) ResetEndpoint() {
+	m.endpoint = nil
+	m.clearedendpoint = false
+}
+
+// Where appends a list predicates to the InboundRequestMutation builder.
+func (m *InboundRequestMutation) Where(ps ...predicate.InboundRequest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the InboundRequestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *InboundRequestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.InboundRequest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *InboundRequestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *InboundRequestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (InboundRequest).
+func (m *InboundRequestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *InboundRequestMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.endpoint != nil {
+		fields = append(fields, inboundrequest.FieldEndpointID)
+	}
+	if m.received_at != nil {
+		fields = append(fields, inboundrequest.FieldReceivedAt)
+	}
+	if m.client != nil {
+		fields = append(fields, inboundrequest.FieldClient)
+	}
+	if m.remote_addr != nil {
+		fields = append(fields, inboundrequest.FieldRemoteAddr)
+	}
+	if m.status != nil {
+		fields = append(fields, inboundrequest.FieldStatus)
+	}
+	if m.objects != nil {
+		fields = append(fields, inboundrequest.FieldObjects)
+	}
+	if m.user_ids != nil {
+		fields = append(fields, inboundrequest.FieldUserIds)
+	}
+	if m.changed_fields != nil {
+		fields = append(fields, inboundrequest.FieldChangedFields)
+	}
+	if m.error != nil {
+		fields = append(fields, inboundrequest.FieldError)
+	}
+	if m.idempotent_replay != nil {
+		fields = append(fields, inboundrequest.FieldIdempotentReplay)
+	}
+	if m.body != nil {
+		fields = append(fields, inboundrequest.FieldBody)
+	}
+	if m.body_truncated != nil {
+		fields = append(fields, inboundrequest.FieldBodyTruncated)
+	}
+	if m.duration_ms != nil {
+		fields = append(fields, inboundrequest.FieldDurationMs)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *InboundRequestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case inboundrequest.FieldEndpointID:
+		return m.EndpointID()
+	case inboundrequest.FieldReceivedAt:
+		return m.ReceivedAt()
+	case inboundrequest.FieldClient:
+		return m.GetClient()
+	case inboundrequest.FieldRemoteAddr:
+		return m.RemoteAddr()
+	case inboundrequest.FieldStatus:
+		return m.Status()
+	case inboundrequest.FieldObjects:
+		return m.Objects()
+	case inboundrequest.FieldUserIds:
+		return m.UserIds()
+	case inboundrequest.FieldChangedFields:
+		return m.ChangedFields()
+	case inboundrequest.FieldError:
+		return m.Error()
+	case inboundrequest.FieldIdempotentReplay:
+		return m.IdempotentReplay()
+	case inboundrequest.FieldBody:
+		return m.Body()
+	case inboundrequest.FieldBodyTruncated:
+		return m.BodyTruncated()
+	case inboundrequest.FieldDurationMs:
+		return m.DurationMs()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *InboundRequestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case inboundrequest.FieldEndpointID:
+		return m.OldEndpointID(ctx)
+	case inboundrequest.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
+	case inboundrequest.FieldClient:
+		return m.OldClient(ctx)
+	case inboundrequest.FieldRemoteAddr:
+		return m.OldRemoteAddr(ctx)
+	case inboundrequest.FieldStatus:
+		return m.OldStatus(ctx)
+	case inboundrequest.FieldObjects:
+		return m.OldObjects(ctx)
+	case inboundrequest.FieldUserIds:
+		return m.OldUserIds(ctx)
+	case inboundrequest.FieldChangedFields:
+		return m.OldChangedFields(ctx)
+	case inboundrequest.FieldError:
+		return m.OldError(ctx)
+	case inboundrequest.FieldIdempotentReplay:
+		return m.OldIdempotentReplay(ctx)
+	case inboundrequest.FieldBody:
+		return m.OldBody(ctx)
+	case inboundrequest.FieldBodyTruncated:
+		return m.OldBodyTruncated(ctx)
+	case inboundrequest.FieldDurationMs:
+		return m.OldDurationMs(ctx)
+	}
+	return nil, fmt.Errorf("unknown InboundRequest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InboundRequestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case inboundrequest.FieldEndpointID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpointID(v)
+		return nil
+	case inboundrequest.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
+	case inboundrequest.FieldClient:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClient(v)
+		return nil
+	case inboundrequest.FieldRemoteAddr:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemoteAddr(v)
+		return nil
+	case inboundrequest.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case inboundrequest.FieldObjects:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjects(v)
+		return nil
+	case inboundrequest.FieldUserIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserIds(v)
+		return nil
+	case inboundrequest.FieldChangedFields:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedFields(v)
+		return nil
+	case inboundrequest.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case inboundrequest.FieldIdempotentReplay:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotentReplay(v)
+		return nil
+	case inboundrequest.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case inboundrequest.FieldBodyTruncated:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBodyTruncated(v)
+		return nil
+	case inboundrequest.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *InboundRequestMutation) AddedFields() []string {
+	var fields []string
+	if m.addstatus != nil {
+		fields = append(fields, inboundrequest.FieldStatus)
+	}
+	if m.addobjects != nil {
+		fields = append(fields, inboundrequest.FieldObjects)
+	}
+	if m.addduration_ms != nil {
+		fields = append(fields, inboundrequest.FieldDurationMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *InboundRequestMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case inboundrequest.FieldStatus:
+		return m.AddedStatus()
+	case inboundrequest.FieldObjects:
+		return m.AddedObjects()
+	case inboundrequest.FieldDurationMs:
+		return m.AddedDurationMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InboundRequestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case inboundrequest.FieldStatus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStatus(v)
+		return nil
+	case inboundrequest.FieldObjects:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddObjects(v)
+		return nil
+	case inboundrequest.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *InboundRequestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(inboundrequest.FieldClient) {
+		fields = append(fields, inboundrequest.FieldClient)
+	}
+	if m.FieldCleared(inboundrequest.FieldUserIds) {
+		fields = append(fields, inboundrequest.FieldUserIds)
+	}
+	if m.FieldCleared(inboundrequest.FieldChangedFields) {
+		fields = append(fields, inboundrequest.FieldChangedFields)
+	}
+	if m.FieldCleared(inboundrequest.FieldError) {
+		fields = append(fields, inboundrequest.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *InboundRequestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *InboundRequestMutation) ClearField(name string) error {
+	switch name {
+	case inboundrequest.FieldClient:
+		m.ClearClient()
+		return nil
+	case inboundrequest.FieldUserIds:
+		m.ClearUserIds()
+		return nil
+	case inboundrequest.FieldChangedFields:
+		m.ClearChangedFields()
+		return nil
+	case inboundrequest.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *InboundRequestMutation) ResetField(name string) error {
+	switch name {
+	case inboundrequest.FieldEndpointID:
+		m.ResetEndpointID()
+		return nil
+	case inboundrequest.FieldReceivedAt:
+		m.ResetReceivedAt()
+		return nil
+	case inboundrequest.FieldClient:
+		m.ResetClient()
+		return nil
+	case inboundrequest.FieldRemoteAddr:
+		m.ResetRemoteAddr()
+		return nil
+	case inboundrequest.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case inboundrequest.FieldObjects:
+		m.ResetObjects()
+		return nil
+	case inboundrequest.FieldUserIds:
+		m.ResetUserIds()
+		return nil
+	case inboundrequest.FieldChangedFields:
+		m.ResetChangedFields()
+		return nil
+	case inboundrequest.FieldError:
+		m.ResetError()
+		return nil
+	case inboundrequest.FieldIdempotentReplay:
+		m.ResetIdempotentReplay()
+		return nil
+	case inboundrequest.FieldBody:
+		m.ResetBody()
+		return nil
+	case inboundrequest.FieldBodyTruncated:
+		m.ResetBodyTruncated()
+		return nil
+	case inboundrequest.FieldDurationMs:
+		m.ResetDurationMs()
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *InboundRequestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.endpoint != nil {
+		edges = append(edges, inboundrequest.EdgeEndpoint)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *InboundRequestMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case inboundrequest.EdgeEndpoint:
+		if id := m.endpoint; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *InboundRequestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *InboundRequestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *InboundRequestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedendpoint {
+		edges = append(edges, inboundrequest.EdgeEndpoint)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *InboundRequestMutation) EdgeCleared(name string) bool {
+	switch name {
+	case inboundrequest.EdgeEndpoint:
+		return m.clearedendpoint
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *InboundRequestMutation) ClearEdge(name string) error {
+	switch name {
+	case inboundrequest.EdgeEndpoint:
+		m.ClearEndpoint()
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *InboundRequestMutation) ResetEdge(name string) error {
+	switch name {
+	case inboundrequest.EdgeEndpoint:
+		m.ResetEndpoint()
+		return nil
+	}
+	return fmt.Errorf("unknown InboundRequest edge %s", name)
+}
+
+// OAuthClientMutation represents an operation that mutates the OAuthClient nodes in the graph.
+type OAuthClientMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	created_at       *time.Time
+	updated_at       *time.Time
+	name             *string
+	client_id        *string
+	secret_hash      *string
+	revoked_at       *time.Time
+	clearedFields    map[string]struct{}
+	endpoints        map[string]struct{}
+	removedendpoints map[string]struct{}
+	clearedendpoints bool
+	done             bool
+	oldValue         func(context.Context) (*OAuthClient, error)
+	predicates       []predicate.OAuthClient
+}
+
+var _ ent.Mutation = (*OAuthClientMutation)(nil)
+
+// oauthclientOption allows management of the mutation configuration using functional options.
+type oauthclientOption func(*OAuthClientMutation)
+
+// newOAuthClientMutation creates new mutation for the OAuthClient entity.
+func newOAuthClientMutation(c config, op Op, opts ...oauthclientOption) *OAuthClientMutation {
+	m := &OAuthClientMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthClient,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthClientID sets the ID field of the mutation.
+func withOAuthClientID(id string) oauthclientOption {
+	return func(m *OAuthClientMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthClient
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthClient, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthClient.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthClient sets the old OAuthClient of the mutation.
+func withOAuthClient(node *OAuthClient) oauthclientOption {
+	return func(m *OAuthClientMutation) {
+		m.oldValue = func(context.Context) (*OAuthClient, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthClientMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthClientMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthClient entities.
+func (m *OAuthClientMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthClientMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthClientMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthClient.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthClientMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthClientMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthClientMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OAuthClientMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OAuthClientMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OAuthClientMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *OAuthClientMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *OAuthClientMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *OAuthClientMutation) ResetName() {
+	m.name = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthClientMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthClientMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthClientMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (m *OAuthClientMutation) SetSecretHash(s string) {
+	m.secret_hash = &s
+}
+
+// SecretHash returns the value of the "secret_hash" field in the mutation.
+func (m *OAuthClientMutation) SecretHash() (r string, exists bool) {
+	v := m.secret_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretHash returns the old "secret_hash" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSecretHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretHash: %w", err)
+	}
+	return oldValue.SecretHash, nil
+}
+
+// ResetSecretHash resets all changes to the "secret_hash" field.
+func (m *OAuthClientMutation) ResetSecretHash() {
+	m.secret_hash = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *OAuthClientMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *OAuthClientMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *OAuthClientMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[oauthclient.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *OAuthClientMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *OAuthClientMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, oauthclient.FieldRevokedAt)
+}
+
+// AddEndpointIDs adds the "endpoints" edge to the InboundEndpoint entity by ids.
+func (m *OAuthClientMutation) AddEndpointIDs(ids ...string) {
+	if m.endpoints == nil {
+		m.endpoints = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.endpoints[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEndpoints clears the "endpoints" edge to the InboundEndpoint entity.
+func (m *OAuthClientMutation) ClearEndpoints() {
+	m.clearedendpoints = true
+}
+
+// EndpointsCleared reports if the "endpoints" edge to the InboundEndpoint entity was cleared.
+func (m *OAuthClientMutation) EndpointsCleared() bool {
+	return m.clearedendpoints
+}
+
+// RemoveEndpointIDs removes the "endpoints" edge to the InboundEndpoint entity by IDs.
+func (m *OAuthClientMutation) RemoveEndpointIDs(ids ...string) {
+	if m.removedendpoints == nil {
+		m.removedendpoints = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.endpoints, ids[i])
+		m.removedendpoints[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEndpoints returns the removed IDs of the "endpoints" edge to the InboundEndpoint entity.
+func (m *OAuthClientMutation) RemovedEndpointsIDs() (ids []string) {
+	for id := range m.removedendpoints {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EndpointsIDs returns the "endpoints" edge IDs in the mutation.
+func (m *OAuthClientMutation) EndpointsIDs() (ids []string) {
+	for id := range m.endpoints {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEndpoints resets all changes to the "endpoints" edge.
+func (m *OAuthClientMutation) ResetEndpoints() {
+	m.endpoints = nil
+	m.clearedendpoints = false
+	m.removedendpoints = nil
+}
+
+// Where appends a list predicates to the OAuthClientMutation builder.
+func (m *OAuthClientMutation) Where(ps ...predicate.OAuthClient) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthClientMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthClientMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthClient, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthClientMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthClientMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthClient).
+func (m *OAuthClientMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthClientMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, oauthclient.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, oauthclient.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, oauthclient.FieldName)
+	}
+	if m.client_id != nil {
+		fields = append(fields, oauthclient.FieldClientID)
+	}
+	if m.secret_hash != nil {
+		fields = append(fields, oauthclient.FieldSecretHash)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, oauthclient.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthClientMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthclient.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthclient.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case oauthclient.FieldName:
+		return m.Name()
+	case oauthclient.FieldClientID:
+		return m.ClientID()
+	case oauthclient.FieldSecretHash:
+		return m.SecretHash()
+	case oauthclient.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthClientMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthclient.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthclient.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case oauthclient.FieldName:
+		return m.OldName(ctx)
+	case oauthclient.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthclient.FieldSecretHash:
+		return m.OldSecretHash(ctx)
+	case oauthclient.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthclient.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthclient.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case oauthclient.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case oauthclient.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthclient.FieldSecretHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretHash(v)
+		return nil
+	case oauthclient.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthClientMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthClientMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthClient numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthClientMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthclient.FieldRevokedAt) {
+		fields = append(fields, oauthclient.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthClientMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthClientMutation) ClearField(name string) error {
+	switch name {
+	case oauthclient.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthClientMutation) ResetField(name string) error {
+	switch name {
+	case oauthclient.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthclient.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case oauthclient.FieldName:
+		m.ResetName()
+		return nil
+	case oauthclient.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthclient.FieldSecretHash:
+		m.ResetSecretHash()
+		return nil
+	case oauthclient.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthClientMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.endpoints != nil {
+		edges = append(edges, oauthclient.EdgeEndpoints)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthClientMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauthclient.EdgeEndpoints:
+		ids := make([]ent.Value, 0, len(m.endpoints))
+		for id := range m.endpoints {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthClientMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedendpoints != nil {
+		edges = append(edges, oauthclient.EdgeEndpoints)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthClientMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case oauthclient.EdgeEndpoints:
+		ids := make([]ent.Value, 0, len(m.removedendpoints))
+		for id := range m.removedendpoints {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthClientMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedendpoints {
+		edges = append(edges, oauthclient.EdgeEndpoints)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthClientMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauthclient.EdgeEndpoints:
+		return m.clearedendpoints
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthClientMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthClient unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthClientMutation) ResetEdge(name string) error {
+	switch name {
+	case oauthclient.EdgeEndpoints:
+		m.ResetEndpoints()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient edge %s", name)
+}
+
+// OAuthSigningKeyMutation represents an operation that mutates the OAuthSigningKey nodes in the graph.
+type OAuthSigningKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	kid           *string
+	private_key   *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OAuthSigningKey, error)
+	predicates    []predicate.OAuthSigningKey
+}
+
+var _ ent.Mutation = (*OAuthSigningKeyMutation)(nil)
+
+// oauthsigningkeyOption allows management of the mutation configuration using functional options.
+type oauthsigningkeyOption func(*OAuthSigningKeyMutation)
+
+// newOAuthSigningKeyMutation creates new mutation for the OAuthSigningKey entity.
+func newOAuthSigningKeyMutation(c config, op Op, opts ...oauthsigningkeyOption) *OAuthSigningKeyMutation {
+	m := &OAuthSigningKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthSigningKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthSigningKeyID sets the ID field of the mutation.
+func withOAuthSigningKeyID(id string) oauthsigningkeyOption {
+	return func(m *OAuthSigningKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthSigningKey
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthSigningKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthSigningKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthSigningKey sets the old OAuthSigningKey of the mutation.
+func withOAuthSigningKey(node *OAuthSigningKey) oauthsigningkeyOption {
+	return func(m *OAuthSigningKeyMutation) {
+		m.oldValue = func(context.Context) (*OAuthSigningKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthSigningKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthSigningKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthSigningKey entities.
+func (m *OAuthSigningKeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthSigningKeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthSigningKeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthSigningKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKid sets the "kid" field.
+func (m *OAuthSigningKeyMutation) SetKid(s string) {
+	m.kid = &s
+}
+
+// Kid returns the value of the "kid" field in the mutation.
+func (m *OAuthSigningKeyMutation) Kid() (r string, exists bool) {
+	v := m.kid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKid returns the old "kid" field's value of the OAuthSigningKey entity.
+// If the OAuthSigningKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthSigningKeyMutation) OldKid(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKid: %w", err)
+	}
+	return oldValue.Kid, nil
+}
+
+// ResetKid resets all changes to the "kid" field.
+func (m *OAuthSigningKeyMutation) ResetKid() {
+	m.kid = nil
+}
+
+// SetPrivateKey sets the "private_key" field.
+func (m *OAuthSigningKeyMutation) SetPrivateKey(s string) {
+	m.private_key = &s
+}
+
+// PrivateKey returns the value of the "private_key" field in the mutation.
+func (m *OAuthSigningKeyMutation) PrivateKey() (r string, exists bool) {
+	v := m.private_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivateKey returns the old "private_key" field's value of the OAuthSigningKey entity.
+// If the OAuthSigningKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthSigningKeyMutation) OldPrivateKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivateKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivateKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivateKey: %w", err)
+	}
+	return oldValue.PrivateKey, nil
+}
+
+// ResetPrivateKey resets all changes to the "private_key" field.
+func (m *OAuthSigningKeyMutation) ResetPrivateKey() {
+	m.private_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthSigningKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthSigningKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthSigningKey entity.
+// If the OAuthSigningKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthSigningKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthSigningKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the OAuthSigningKeyMutation builder.
+func (m *OAuthSigningKeyMutation) Where(ps ...predicate.OAuthSigningKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthSigningKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthSigningKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthSigningKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthSigningKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthSigningKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthSigningKey).
+func (m *OAuthSigningKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthSigningKeyMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.kid != nil {
+		fields = append(fields, oauthsigningkey.FieldKid)
+	}
+	if m.private_key != nil {
+		fields = append(fields, oauthsigningkey.FieldPrivateKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthsigningkey.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthSigningKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthsigningkey.FieldKid:
+		return m.Kid()
+	case oauthsigningkey.FieldPrivateKey:
+		return m.PrivateKey()
+	case oauthsigningkey.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthSigningKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthsigningkey.FieldKid:
+		return m.OldKid(ctx)
+	case oauthsigningkey.FieldPrivateKey:
+		return m.OldPrivateKey(ctx)
+	case oauthsigningkey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthSigningKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthSigningKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthsigningkey.FieldKid:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKid(v)
+		return nil
+	case oauthsigningkey.FieldPrivateKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivateKey(v)
+		return nil
+	case oauthsigningkey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthSigningKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthSigningKeyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthSigningKeyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthSigningKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthSigningKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthSigningKeyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthSigningKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthSigningKeyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OAuthSigningKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthSigningKeyMutation) ResetField(name string) error {
+	switch name {
+	case oauthsigningkey.FieldKid:
+		m.ResetKid()
+		return nil
+	case oauthsigningkey.FieldPrivateKey:
+		m.ResetPrivateKey()
+		return nil
+	case oauthsigningkey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthSigningKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthSigningKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthSigningKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthSigningKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthSigningKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthSigningKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthSigningKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthSigningKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OAuthSigningKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthSigningKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OAuthSigningKey edge %s", name)
 }
 
 // ProfileEventMutation represents an operation that mutates the ProfileEvent nodes in the graph.
@@ -5388,6 +10384,8 @@ type ProfileWebhookMutation struct {
 	deliveries                 map[string]struct{}
 	removeddeliveries          map[string]struct{}
 	cleareddeliveries          bool
+	credential                 *string
+	clearedcredential          bool
 	done                       bool
 	oldValue                   func(context.Context) (*ProfileWebhook, error)
 	predicates                 []predicate.ProfileWebhook
@@ -6239,6 +11237,55 @@ func (m *ProfileWebhookMutation) ResetDisabledReason() {
 	delete(m.clearedFields, profilewebhook.FieldDisabledReason)
 }
 
+// SetCredentialID sets the "credential_id" field.
+func (m *ProfileWebhookMutation) SetCredentialID(s string) {
+	m.credential = &s
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *ProfileWebhookMutation) CredentialID() (r string, exists bool) {
+	v := m.credential
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the ProfileWebhook entity.
+// If the ProfileWebhook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProfileWebhookMutation) OldCredentialID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (m *ProfileWebhookMutation) ClearCredentialID() {
+	m.credential = nil
+	m.clearedFields[profilewebhook.FieldCredentialID] = struct{}{}
+}
+
+// CredentialIDCleared returns if the "credential_id" field was cleared in this mutation.
+func (m *ProfileWebhookMutation) CredentialIDCleared() bool {
+	_, ok := m.clearedFields[profilewebhook.FieldCredentialID]
+	return ok
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *ProfileWebhookMutation) ResetCredentialID() {
+	m.credential = nil
+	delete(m.clearedFields, profilewebhook.FieldCredentialID)
+}
+
 // AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by ids.
 func (m *ProfileWebhookMutation) AddDeliveryIDs(ids ...string) {
 	if m.deliveries == nil {
@@ -6293,6 +11340,33 @@ func (m *ProfileWebhookMutation) ResetDeliveries() {
 	m.removeddeliveries = nil
 }
 
+// ClearCredential clears the "credential" edge to the WebhookCredential entity.
+func (m *ProfileWebhookMutation) ClearCredential() {
+	m.clearedcredential = true
+	m.clearedFields[profilewebhook.FieldCredentialID] = struct{}{}
+}
+
+// CredentialCleared reports if the "credential" edge to the WebhookCredential entity was cleared.
+func (m *ProfileWebhookMutation) CredentialCleared() bool {
+	return m.CredentialIDCleared() || m.clearedcredential
+}
+
+// CredentialIDs returns the "credential" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CredentialID instead. It exists only for internal usage by the builders.
+func (m *ProfileWebhookMutation) CredentialIDs() (ids []string) {
+	if id := m.credential; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCredential resets all changes to the "credential" edge.
+func (m *ProfileWebhookMutation) ResetCredential() {
+	m.credential = nil
+	m.clearedcredential = false
+}
+
 // Where appends a list predicates to the ProfileWebhookMutation builder.
 func (m *ProfileWebhookMutation) Where(ps ...predicate.ProfileWebhook) {
 	m.predicates = append(m.predicates, ps...)
@@ -6327,7 +11401,7 @@ func (m *ProfileWebhookMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProfileWebhookMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, profilewebhook.FieldCreatedAt)
 	}
@@ -6376,6 +11450,9 @@ func (m *ProfileWebhookMutation) Fields() []string {
 	if m.disabled_reason != nil {
 		fields = append(fields, profilewebhook.FieldDisabledReason)
 	}
+	if m.credential != nil {
+		fields = append(fields, profilewebhook.FieldCredentialID)
+	}
 	return fields
 }
 
@@ -6416,6 +11493,8 @@ func (m *ProfileWebhookMutation) Field(name string) (ent.Value, bool) {
 		return m.FailingSince()
 	case profilewebhook.FieldDisabledReason:
 		return m.DisabledReason()
+	case profilewebhook.FieldCredentialID:
+		return m.CredentialID()
 	}
 	return nil, false
 }
@@ -6457,6 +11536,8 @@ func (m *ProfileWebhookMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldFailingSince(ctx)
 	case profilewebhook.FieldDisabledReason:
 		return m.OldDisabledReason(ctx)
+	case profilewebhook.FieldCredentialID:
+		return m.OldCredentialID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
@@ -6578,6 +11659,13 @@ func (m *ProfileWebhookMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDisabledReason(v)
 		return nil
+	case profilewebhook.FieldCredentialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
@@ -6650,6 +11738,9 @@ func (m *ProfileWebhookMutation) ClearedFields() []string {
 	if m.FieldCleared(profilewebhook.FieldDisabledReason) {
 		fields = append(fields, profilewebhook.FieldDisabledReason)
 	}
+	if m.FieldCleared(profilewebhook.FieldCredentialID) {
+		fields = append(fields, profilewebhook.FieldCredentialID)
+	}
 	return fields
 }
 
@@ -6678,6 +11769,9 @@ func (m *ProfileWebhookMutation) ClearField(name string) error {
 		return nil
 	case profilewebhook.FieldDisabledReason:
 		m.ClearDisabledReason()
+		return nil
+	case profilewebhook.FieldCredentialID:
+		m.ClearCredentialID()
 		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook nullable field %s", name)
@@ -6735,15 +11829,21 @@ func (m *ProfileWebhookMutation) ResetField(name string) error {
 	case profilewebhook.FieldDisabledReason:
 		m.ResetDisabledReason()
 		return nil
+	case profilewebhook.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProfileWebhookMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.deliveries != nil {
 		edges = append(edges, profilewebhook.EdgeDeliveries)
+	}
+	if m.credential != nil {
+		edges = append(edges, profilewebhook.EdgeCredential)
 	}
 	return edges
 }
@@ -6758,13 +11858,17 @@ func (m *ProfileWebhookMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case profilewebhook.EdgeCredential:
+		if id := m.credential; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProfileWebhookMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removeddeliveries != nil {
 		edges = append(edges, profilewebhook.EdgeDeliveries)
 	}
@@ -6787,9 +11891,12 @@ func (m *ProfileWebhookMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProfileWebhookMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.cleareddeliveries {
 		edges = append(edges, profilewebhook.EdgeDeliveries)
+	}
+	if m.clearedcredential {
+		edges = append(edges, profilewebhook.EdgeCredential)
 	}
 	return edges
 }
@@ -6800,6 +11907,8 @@ func (m *ProfileWebhookMutation) EdgeCleared(name string) bool {
 	switch name {
 	case profilewebhook.EdgeDeliveries:
 		return m.cleareddeliveries
+	case profilewebhook.EdgeCredential:
+		return m.clearedcredential
 	}
 	return false
 }
@@ -6808,6 +11917,9 @@ func (m *ProfileWebhookMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *ProfileWebhookMutation) ClearEdge(name string) error {
 	switch name {
+	case profilewebhook.EdgeCredential:
+		m.ClearCredential()
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook unique edge %s", name)
 }
@@ -6819,8 +11931,1137 @@ func (m *ProfileWebhookMutation) ResetEdge(name string) error {
 	case profilewebhook.EdgeDeliveries:
 		m.ResetDeliveries()
 		return nil
+	case profilewebhook.EdgeCredential:
+		m.ResetCredential()
+		return nil
 	}
 	return fmt.Errorf("unknown ProfileWebhook edge %s", name)
+}
+
+// ReplayNonceMutation represents an operation that mutates the ReplayNonce nodes in the graph.
+type ReplayNonceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	endpoint_id   *string
+	message_id    *string
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ReplayNonce, error)
+	predicates    []predicate.ReplayNonce
+}
+
+var _ ent.Mutation = (*ReplayNonceMutation)(nil)
+
+// replaynonceOption allows management of the mutation configuration using functional options.
+type replaynonceOption func(*ReplayNonceMutation)
+
+// newReplayNonceMutation creates new mutation for the ReplayNonce entity.
+func newReplayNonceMutation(c config, op Op, opts ...replaynonceOption) *ReplayNonceMutation {
+	m := &ReplayNonceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReplayNonce,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReplayNonceID sets the ID field of the mutation.
+func withReplayNonceID(id string) replaynonceOption {
+	return func(m *ReplayNonceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReplayNonce
+		)
+		m.oldValue = func(ctx context.Context) (*ReplayNonce, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReplayNonce.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReplayNonce sets the old ReplayNonce of the mutation.
+func withReplayNonce(node *ReplayNonce) replaynonceOption {
+	return func(m *ReplayNonceMutation) {
+		m.oldValue = func(context.Context) (*ReplayNonce, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReplayNonceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReplayNonceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ReplayNonce entities.
+func (m *ReplayNonceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReplayNonceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReplayNonceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReplayNonce.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEndpointID sets the "endpoint_id" field.
+func (m *ReplayNonceMutation) SetEndpointID(s string) {
+	m.endpoint_id = &s
+}
+
+// EndpointID returns the value of the "endpoint_id" field in the mutation.
+func (m *ReplayNonceMutation) EndpointID() (r string, exists bool) {
+	v := m.endpoint_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndpointID returns the old "endpoint_id" field's value of the ReplayNonce entity.
+// If the ReplayNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReplayNonceMutation) OldEndpointID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndpointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndpointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndpointID: %w", err)
+	}
+	return oldValue.EndpointID, nil
+}
+
+// ResetEndpointID resets all changes to the "endpoint_id" field.
+func (m *ReplayNonceMutation) ResetEndpointID() {
+	m.endpoint_id = nil
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *ReplayNonceMutation) SetMessageID(s string) {
+	m.message_id = &s
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *ReplayNonceMutation) MessageID() (r string, exists bool) {
+	v := m.message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the ReplayNonce entity.
+// If the ReplayNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReplayNonceMutation) OldMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *ReplayNonceMutation) ResetMessageID() {
+	m.message_id = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *ReplayNonceMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *ReplayNonceMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the ReplayNonce entity.
+// If the ReplayNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReplayNonceMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *ReplayNonceMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the ReplayNonceMutation builder.
+func (m *ReplayNonceMutation) Where(ps ...predicate.ReplayNonce) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReplayNonceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReplayNonceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReplayNonce, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReplayNonceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReplayNonceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReplayNonce).
+func (m *ReplayNonceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReplayNonceMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.endpoint_id != nil {
+		fields = append(fields, replaynonce.FieldEndpointID)
+	}
+	if m.message_id != nil {
+		fields = append(fields, replaynonce.FieldMessageID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, replaynonce.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReplayNonceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case replaynonce.FieldEndpointID:
+		return m.EndpointID()
+	case replaynonce.FieldMessageID:
+		return m.MessageID()
+	case replaynonce.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReplayNonceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case replaynonce.FieldEndpointID:
+		return m.OldEndpointID(ctx)
+	case replaynonce.FieldMessageID:
+		return m.OldMessageID(ctx)
+	case replaynonce.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReplayNonce field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReplayNonceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case replaynonce.FieldEndpointID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpointID(v)
+		return nil
+	case replaynonce.FieldMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	case replaynonce.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReplayNonce field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReplayNonceMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReplayNonceMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReplayNonceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ReplayNonce numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReplayNonceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReplayNonceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReplayNonceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ReplayNonce nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReplayNonceMutation) ResetField(name string) error {
+	switch name {
+	case replaynonce.FieldEndpointID:
+		m.ResetEndpointID()
+		return nil
+	case replaynonce.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	case replaynonce.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReplayNonce field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReplayNonceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReplayNonceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReplayNonceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReplayNonceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReplayNonceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReplayNonceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReplayNonceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ReplayNonce unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReplayNonceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ReplayNonce edge %s", name)
+}
+
+// SecuritySettingMutation represents an operation that mutates the SecuritySetting nodes in the graph.
+type SecuritySettingMutation struct {
+	config
+	op                               Op
+	typ                              string
+	id                               *string
+	access_token_lifetime_seconds    *int64
+	addaccess_token_lifetime_seconds *int64
+	trusted_issuers                  *[]securitytype.TrustedIssuer
+	appendtrusted_issuers            []securitytype.TrustedIssuer
+	inbound_allowlist                *[]string
+	appendinbound_allowlist          []string
+	cors_origins                     *[]string
+	appendcors_origins               []string
+	updated_at                       *time.Time
+	updated_by                       *string
+	clearedFields                    map[string]struct{}
+	done                             bool
+	oldValue                         func(context.Context) (*SecuritySetting, error)
+	predicates                       []predicate.SecuritySetting
+}
+
+var _ ent.Mutation = (*SecuritySettingMutation)(nil)
+
+// securitysettingOption allows management of the mutation configuration using functional options.
+type securitysettingOption func(*SecuritySettingMutation)
+
+// newSecuritySettingMutation creates new mutation for the SecuritySetting entity.
+func newSecuritySettingMutation(c config, op Op, opts ...securitysettingOption) *SecuritySettingMutation {
+	m := &SecuritySettingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSecuritySetting,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSecuritySettingID sets the ID field of the mutation.
+func withSecuritySettingID(id string) securitysettingOption {
+	return func(m *SecuritySettingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SecuritySetting
+		)
+		m.oldValue = func(ctx context.Context) (*SecuritySetting, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SecuritySetting.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSecuritySetting sets the old SecuritySetting of the mutation.
+func withSecuritySetting(node *SecuritySetting) securitysettingOption {
+	return func(m *SecuritySettingMutation) {
+		m.oldValue = func(context.Context) (*SecuritySetting, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SecuritySettingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SecuritySettingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SecuritySetting entities.
+func (m *SecuritySettingMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SecuritySettingMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SecuritySettingMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SecuritySetting.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccessTokenLifetimeSeconds sets the "access_token_lifetime_seconds" field.
+func (m *SecuritySettingMutation) SetAccessTokenLifetimeSeconds(i int64) {
+	m.access_token_lifetime_seconds = &i
+	m.addaccess_token_lifetime_seconds = nil
+}
+
+// AccessTokenLifetimeSeconds returns the value of the "access_token_lifetime_seconds" field in the mutation.
+func (m *SecuritySettingMutation) AccessTokenLifetimeSeconds() (r int64, exists bool) {
+	v := m.access_token_lifetime_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessTokenLifetimeSeconds returns the old "access_token_lifetime_seconds" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldAccessTokenLifetimeSeconds(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessTokenLifetimeSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessTokenLifetimeSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessTokenLifetimeSeconds: %w", err)
+	}
+	return oldValue.AccessTokenLifetimeSeconds, nil
+}
+
+// AddAccessTokenLifetimeSeconds adds i to the "access_token_lifetime_seconds" field.
+func (m *SecuritySettingMutation) AddAccessTokenLifetimeSeconds(i int64) {
+	if m.addaccess_token_lifetime_seconds != nil {
+		*m.addaccess_token_lifetime_seconds += i
+	} else {
+		m.addaccess_token_lifetime_seconds = &i
+	}
+}
+
+// AddedAccessTokenLifetimeSeconds returns the value that was added to the "access_token_lifetime_seconds" field in this mutation.
+func (m *SecuritySettingMutation) AddedAccessTokenLifetimeSeconds() (r int64, exists bool) {
+	v := m.addaccess_token_lifetime_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccessTokenLifetimeSeconds resets all changes to the "access_token_lifetime_seconds" field.
+func (m *SecuritySettingMutation) ResetAccessTokenLifetimeSeconds() {
+	m.access_token_lifetime_seconds = nil
+	m.addaccess_token_lifetime_seconds = nil
+}
+
+// SetTrustedIssuers sets the "trusted_issuers" field.
+func (m *SecuritySettingMutation) SetTrustedIssuers(si []securitytype.TrustedIssuer) {
+	m.trusted_issuers = &si
+	m.appendtrusted_issuers = nil
+}
+
+// TrustedIssuers returns the value of the "trusted_issuers" field in the mutation.
+func (m *SecuritySettingMutation) TrustedIssuers() (r []securitytype.TrustedIssuer, exists bool) {
+	v := m.trusted_issuers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrustedIssuers returns the old "trusted_issuers" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldTrustedIssuers(ctx context.Context) (v []securitytype.TrustedIssuer, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrustedIssuers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrustedIssuers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrustedIssuers: %w", err)
+	}
+	return oldValue.TrustedIssuers, nil
+}
+
+// AppendTrustedIssuers adds si to the "trusted_issuers" field.
+func (m *SecuritySettingMutation) AppendTrustedIssuers(si []securitytype.TrustedIssuer) {
+	m.appendtrusted_issuers = append(m.appendtrusted_issuers, si...)
+}
+
+// AppendedTrustedIssuers returns the list of values that were appended to the "trusted_issuers" field in this mutation.
+func (m *SecuritySettingMutation) AppendedTrustedIssuers() ([]securitytype.TrustedIssuer, bool) {
+	if len(m.appendtrusted_issuers) == 0 {
+		return nil, false
+	}
+	return m.appendtrusted_issuers, true
+}
+
+// ResetTrustedIssuers resets all changes to the "trusted_issuers" field.
+func (m *SecuritySettingMutation) ResetTrustedIssuers() {
+	m.trusted_issuers = nil
+	m.appendtrusted_issuers = nil
+}
+
+// SetInboundAllowlist sets the "inbound_allowlist" field.
+func (m *SecuritySettingMutation) SetInboundAllowlist(s []string) {
+	m.inbound_allowlist = &s
+	m.appendinbound_allowlist = nil
+}
+
+// InboundAllowlist returns the value of the "inbound_allowlist" field in the mutation.
+func (m *SecuritySettingMutation) InboundAllowlist() (r []string, exists bool) {
+	v := m.inbound_allowlist
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInboundAllowlist returns the old "inbound_allowlist" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldInboundAllowlist(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInboundAllowlist is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInboundAllowlist requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInboundAllowlist: %w", err)
+	}
+	return oldValue.InboundAllowlist, nil
+}
+
+// AppendInboundAllowlist adds s to the "inbound_allowlist" field.
+func (m *SecuritySettingMutation) AppendInboundAllowlist(s []string) {
+	m.appendinbound_allowlist = append(m.appendinbound_allowlist, s...)
+}
+
+// AppendedInboundAllowlist returns the list of values that were appended to the "inbound_allowlist" field in this mutation.
+func (m *SecuritySettingMutation) AppendedInboundAllowlist() ([]string, bool) {
+	if len(m.appendinbound_allowlist) == 0 {
+		return nil, false
+	}
+	return m.appendinbound_allowlist, true
+}
+
+// ResetInboundAllowlist resets all changes to the "inbound_allowlist" field.
+func (m *SecuritySettingMutation) ResetInboundAllowlist() {
+	m.inbound_allowlist = nil
+	m.appendinbound_allowlist = nil
+}
+
+// SetCorsOrigins sets the "cors_origins" field.
+func (m *SecuritySettingMutation) SetCorsOrigins(s []string) {
+	m.cors_origins = &s
+	m.appendcors_origins = nil
+}
+
+// CorsOrigins returns the value of the "cors_origins" field in the mutation.
+func (m *SecuritySettingMutation) CorsOrigins() (r []string, exists bool) {
+	v := m.cors_origins
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorsOrigins returns the old "cors_origins" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldCorsOrigins(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorsOrigins is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorsOrigins requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorsOrigins: %w", err)
+	}
+	return oldValue.CorsOrigins, nil
+}
+
+// AppendCorsOrigins adds s to the "cors_origins" field.
+func (m *SecuritySettingMutation) AppendCorsOrigins(s []string) {
+	m.appendcors_origins = append(m.appendcors_origins, s...)
+}
+
+// AppendedCorsOrigins returns the list of values that were appended to the "cors_origins" field in this mutation.
+func (m *SecuritySettingMutation) AppendedCorsOrigins() ([]string, bool) {
+	if len(m.appendcors_origins) == 0 {
+		return nil, false
+	}
+	return m.appendcors_origins, true
+}
+
+// ResetCorsOrigins resets all changes to the "cors_origins" field.
+func (m *SecuritySettingMutation) ResetCorsOrigins() {
+	m.cors_origins = nil
+	m.appendcors_origins = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SecuritySettingMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SecuritySettingMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SecuritySettingMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUpdatedBy sets the "updated_by" field.
+func (m *SecuritySettingMutation) SetUpdatedBy(s string) {
+	m.updated_by = &s
+}
+
+// UpdatedBy returns the value of the "updated_by" field in the mutation.
+func (m *SecuritySettingMutation) UpdatedBy() (r string, exists bool) {
+	v := m.updated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedBy returns the old "updated_by" field's value of the SecuritySetting entity.
+// If the SecuritySetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SecuritySettingMutation) OldUpdatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedBy: %w", err)
+	}
+	return oldValue.UpdatedBy, nil
+}
+
+// ResetUpdatedBy resets all changes to the "updated_by" field.
+func (m *SecuritySettingMutation) ResetUpdatedBy() {
+	m.updated_by = nil
+}
+
+// Where appends a list predicates to the SecuritySettingMutation builder.
+func (m *SecuritySettingMutation) Where(ps ...predicate.SecuritySetting) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SecuritySettingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SecuritySettingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SecuritySetting, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SecuritySettingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SecuritySettingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SecuritySetting).
+func (m *SecuritySettingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SecuritySettingMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.access_token_lifetime_seconds != nil {
+		fields = append(fields, securitysetting.FieldAccessTokenLifetimeSeconds)
+	}
+	if m.trusted_issuers != nil {
+		fields = append(fields, securitysetting.FieldTrustedIssuers)
+	}
+	if m.inbound_allowlist != nil {
+		fields = append(fields, securitysetting.FieldInboundAllowlist)
+	}
+	if m.cors_origins != nil {
+		fields = append(fields, securitysetting.FieldCorsOrigins)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, securitysetting.FieldUpdatedAt)
+	}
+	if m.updated_by != nil {
+		fields = append(fields, securitysetting.FieldUpdatedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SecuritySettingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		return m.AccessTokenLifetimeSeconds()
+	case securitysetting.FieldTrustedIssuers:
+		return m.TrustedIssuers()
+	case securitysetting.FieldInboundAllowlist:
+		return m.InboundAllowlist()
+	case securitysetting.FieldCorsOrigins:
+		return m.CorsOrigins()
+	case securitysetting.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case securitysetting.FieldUpdatedBy:
+		return m.UpdatedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SecuritySettingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		return m.OldAccessTokenLifetimeSeconds(ctx)
+	case securitysetting.FieldTrustedIssuers:
+		return m.OldTrustedIssuers(ctx)
+	case securitysetting.FieldInboundAllowlist:
+		return m.OldInboundAllowlist(ctx)
+	case securitysetting.FieldCorsOrigins:
+		return m.OldCorsOrigins(ctx)
+	case securitysetting.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case securitysetting.FieldUpdatedBy:
+		return m.OldUpdatedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown SecuritySetting field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SecuritySettingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessTokenLifetimeSeconds(v)
+		return nil
+	case securitysetting.FieldTrustedIssuers:
+		v, ok := value.([]securitytype.TrustedIssuer)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrustedIssuers(v)
+		return nil
+	case securitysetting.FieldInboundAllowlist:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInboundAllowlist(v)
+		return nil
+	case securitysetting.FieldCorsOrigins:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorsOrigins(v)
+		return nil
+	case securitysetting.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case securitysetting.FieldUpdatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SecuritySetting field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SecuritySettingMutation) AddedFields() []string {
+	var fields []string
+	if m.addaccess_token_lifetime_seconds != nil {
+		fields = append(fields, securitysetting.FieldAccessTokenLifetimeSeconds)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SecuritySettingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		return m.AddedAccessTokenLifetimeSeconds()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SecuritySettingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccessTokenLifetimeSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SecuritySetting numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SecuritySettingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SecuritySettingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SecuritySettingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SecuritySetting nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SecuritySettingMutation) ResetField(name string) error {
+	switch name {
+	case securitysetting.FieldAccessTokenLifetimeSeconds:
+		m.ResetAccessTokenLifetimeSeconds()
+		return nil
+	case securitysetting.FieldTrustedIssuers:
+		m.ResetTrustedIssuers()
+		return nil
+	case securitysetting.FieldInboundAllowlist:
+		m.ResetInboundAllowlist()
+		return nil
+	case securitysetting.FieldCorsOrigins:
+		m.ResetCorsOrigins()
+		return nil
+	case securitysetting.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case securitysetting.FieldUpdatedBy:
+		m.ResetUpdatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SecuritySetting field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SecuritySettingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SecuritySettingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SecuritySettingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SecuritySettingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SecuritySettingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SecuritySettingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SecuritySettingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SecuritySetting unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SecuritySettingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SecuritySetting edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.
@@ -8980,4 +15221,1577 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// WebhookCredentialMutation represents an operation that mutates the WebhookCredential nodes in the graph.
+type WebhookCredentialMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *string
+	created_at         *time.Time
+	updated_at         *time.Time
+	name               *string
+	_type              *webhookcredential.Type
+	token_url          *string
+	client_id          *string
+	client_secret      *string
+	client_secret_hint *string
+	username           *string
+	password           *string
+	password_hint      *string
+	scopes             *[]string
+	appendscopes       []string
+	audience           *string
+	token              *string
+	token_hint         *string
+	header_name        *string
+	version            *int64
+	addversion         *int64
+	clearedFields      map[string]struct{}
+	webhooks           map[string]struct{}
+	removedwebhooks    map[string]struct{}
+	clearedwebhooks    bool
+	done               bool
+	oldValue           func(context.Context) (*WebhookCredential, error)
+	predicates         []predicate.WebhookCredential
+}
+
+var _ ent.Mutation = (*WebhookCredentialMutation)(nil)
+
+// webhookcredentialOption allows management of the mutation configuration using functional options.
+type webhookcredentialOption func(*WebhookCredentialMutation)
+
+// newWebhookCredentialMutation creates new mutation for the WebhookCredential entity.
+func newWebhookCredentialMutation(c config, op Op, opts ...webhookcredentialOption) *WebhookCredentialMutation {
+	m := &WebhookCredentialMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebhookCredential,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebhookCredentialID sets the ID field of the mutation.
+func withWebhookCredentialID(id string) webhookcredentialOption {
+	return func(m *WebhookCredentialMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebhookCredential
+		)
+		m.oldValue = func(ctx context.Context) (*WebhookCredential, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebhookCredential.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebhookCredential sets the old WebhookCredential of the mutation.
+func withWebhookCredential(node *WebhookCredential) webhookcredentialOption {
+	return func(m *WebhookCredentialMutation) {
+		m.oldValue = func(context.Context) (*WebhookCredential, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebhookCredentialMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebhookCredentialMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WebhookCredential entities.
+func (m *WebhookCredentialMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebhookCredentialMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebhookCredentialMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebhookCredential.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WebhookCredentialMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WebhookCredentialMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WebhookCredentialMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WebhookCredentialMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WebhookCredentialMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WebhookCredentialMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *WebhookCredentialMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *WebhookCredentialMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *WebhookCredentialMutation) ResetName() {
+	m.name = nil
+}
+
+// SetType sets the "type" field.
+func (m *WebhookCredentialMutation) SetType(w webhookcredential.Type) {
+	m._type = &w
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *WebhookCredentialMutation) GetType() (r webhookcredential.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldType(ctx context.Context) (v webhookcredential.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *WebhookCredentialMutation) ResetType() {
+	m._type = nil
+}
+
+// SetTokenURL sets the "token_url" field.
+func (m *WebhookCredentialMutation) SetTokenURL(s string) {
+	m.token_url = &s
+}
+
+// TokenURL returns the value of the "token_url" field in the mutation.
+func (m *WebhookCredentialMutation) TokenURL() (r string, exists bool) {
+	v := m.token_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenURL returns the old "token_url" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldTokenURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenURL: %w", err)
+	}
+	return oldValue.TokenURL, nil
+}
+
+// ClearTokenURL clears the value of the "token_url" field.
+func (m *WebhookCredentialMutation) ClearTokenURL() {
+	m.token_url = nil
+	m.clearedFields[webhookcredential.FieldTokenURL] = struct{}{}
+}
+
+// TokenURLCleared returns if the "token_url" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) TokenURLCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldTokenURL]
+	return ok
+}
+
+// ResetTokenURL resets all changes to the "token_url" field.
+func (m *WebhookCredentialMutation) ResetTokenURL() {
+	m.token_url = nil
+	delete(m.clearedFields, webhookcredential.FieldTokenURL)
+}
+
+// SetClientID sets the "client_id" field.
+func (m *WebhookCredentialMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *WebhookCredentialMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ClearClientID clears the value of the "client_id" field.
+func (m *WebhookCredentialMutation) ClearClientID() {
+	m.client_id = nil
+	m.clearedFields[webhookcredential.FieldClientID] = struct{}{}
+}
+
+// ClientIDCleared returns if the "client_id" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) ClientIDCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldClientID]
+	return ok
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *WebhookCredentialMutation) ResetClientID() {
+	m.client_id = nil
+	delete(m.clearedFields, webhookcredential.FieldClientID)
+}
+
+// SetClientSecret sets the "client_secret" field.
+func (m *WebhookCredentialMutation) SetClientSecret(s string) {
+	m.client_secret = &s
+}
+
+// ClientSecret returns the value of the "client_secret" field in the mutation.
+func (m *WebhookCredentialMutation) ClientSecret() (r string, exists bool) {
+	v := m.client_secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientSecret returns the old "client_secret" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldClientSecret(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientSecret: %w", err)
+	}
+	return oldValue.ClientSecret, nil
+}
+
+// ClearClientSecret clears the value of the "client_secret" field.
+func (m *WebhookCredentialMutation) ClearClientSecret() {
+	m.client_secret = nil
+	m.clearedFields[webhookcredential.FieldClientSecret] = struct{}{}
+}
+
+// ClientSecretCleared returns if the "client_secret" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) ClientSecretCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldClientSecret]
+	return ok
+}
+
+// ResetClientSecret resets all changes to the "client_secret" field.
+func (m *WebhookCredentialMutation) ResetClientSecret() {
+	m.client_secret = nil
+	delete(m.clearedFields, webhookcredential.FieldClientSecret)
+}
+
+// SetClientSecretHint sets the "client_secret_hint" field.
+func (m *WebhookCredentialMutation) SetClientSecretHint(s string) {
+	m.client_secret_hint = &s
+}
+
+// ClientSecretHint returns the value of the "client_secret_hint" field in the mutation.
+func (m *WebhookCredentialMutation) ClientSecretHint() (r string, exists bool) {
+	v := m.client_secret_hint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientSecretHint returns the old "client_secret_hint" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldClientSecretHint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientSecretHint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientSecretHint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientSecretHint: %w", err)
+	}
+	return oldValue.ClientSecretHint, nil
+}
+
+// ClearClientSecretHint clears the value of the "client_secret_hint" field.
+func (m *WebhookCredentialMutation) ClearClientSecretHint() {
+	m.client_secret_hint = nil
+	m.clearedFields[webhookcredential.FieldClientSecretHint] = struct{}{}
+}
+
+// ClientSecretHintCleared returns if the "client_secret_hint" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) ClientSecretHintCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldClientSecretHint]
+	return ok
+}
+
+// ResetClientSecretHint resets all changes to the "client_secret_hint" field.
+func (m *WebhookCredentialMutation) ResetClientSecretHint() {
+	m.client_secret_hint = nil
+	delete(m.clearedFields, webhookcredential.FieldClientSecretHint)
+}
+
+// SetUsername sets the "username" field.
+func (m *WebhookCredentialMutation) SetUsername(s string) {
+	m.username = &s
+}
+
+// Username returns the value of the "username" field in the mutation.
+func (m *WebhookCredentialMutation) Username() (r string, exists bool) {
+	v := m.username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsername returns the old "username" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldUsername(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsername: %w", err)
+	}
+	return oldValue.Username, nil
+}
+
+// ClearUsername clears the value of the "username" field.
+func (m *WebhookCredentialMutation) ClearUsername() {
+	m.username = nil
+	m.clearedFields[webhookcredential.FieldUsername] = struct{}{}
+}
+
+// UsernameCleared returns if the "username" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) UsernameCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldUsername]
+	return ok
+}
+
+// ResetUsername resets all changes to the "username" field.
+func (m *WebhookCredentialMutation) ResetUsername() {
+	m.username = nil
+	delete(m.clearedFields, webhookcredential.FieldUsername)
+}
+
+// SetPassword sets the "password" field.
+func (m *WebhookCredentialMutation) SetPassword(s string) {
+	m.password = &s
+}
+
+// Password returns the value of the "password" field in the mutation.
+func (m *WebhookCredentialMutation) Password() (r string, exists bool) {
+	v := m.password
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPassword returns the old "password" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldPassword(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPassword is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPassword requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPassword: %w", err)
+	}
+	return oldValue.Password, nil
+}
+
+// ClearPassword clears the value of the "password" field.
+func (m *WebhookCredentialMutation) ClearPassword() {
+	m.password = nil
+	m.clearedFields[webhookcredential.FieldPassword] = struct{}{}
+}
+
+// PasswordCleared returns if the "password" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) PasswordCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldPassword]
+	return ok
+}
+
+// ResetPassword resets all changes to the "password" field.
+func (m *WebhookCredentialMutation) ResetPassword() {
+	m.password = nil
+	delete(m.clearedFields, webhookcredential.FieldPassword)
+}
+
+// SetPasswordHint sets the "password_hint" field.
+func (m *WebhookCredentialMutation) SetPasswordHint(s string) {
+	m.password_hint = &s
+}
+
+// PasswordHint returns the value of the "password_hint" field in the mutation.
+func (m *WebhookCredentialMutation) PasswordHint() (r string, exists bool) {
+	v := m.password_hint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordHint returns the old "password_hint" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldPasswordHint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordHint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordHint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordHint: %w", err)
+	}
+	return oldValue.PasswordHint, nil
+}
+
+// ClearPasswordHint clears the value of the "password_hint" field.
+func (m *WebhookCredentialMutation) ClearPasswordHint() {
+	m.password_hint = nil
+	m.clearedFields[webhookcredential.FieldPasswordHint] = struct{}{}
+}
+
+// PasswordHintCleared returns if the "password_hint" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) PasswordHintCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldPasswordHint]
+	return ok
+}
+
+// ResetPasswordHint resets all changes to the "password_hint" field.
+func (m *WebhookCredentialMutation) ResetPasswordHint() {
+	m.password_hint = nil
+	delete(m.clearedFields, webhookcredential.FieldPasswordHint)
+}
+
+// SetScopes sets the "scopes" field.
+func (m *WebhookCredentialMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *WebhookCredentialMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *WebhookCredentialMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *WebhookCredentialMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (m *WebhookCredentialMutation) ClearScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	m.clearedFields[webhookcredential.FieldScopes] = struct{}{}
+}
+
+// ScopesCleared returns if the "scopes" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) ScopesCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldScopes]
+	return ok
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *WebhookCredentialMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	delete(m.clearedFields, webhookcredential.FieldScopes)
+}
+
+// SetAudience sets the "audience" field.
+func (m *WebhookCredentialMutation) SetAudience(s string) {
+	m.audience = &s
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *WebhookCredentialMutation) Audience() (r string, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldAudience(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// ClearAudience clears the value of the "audience" field.
+func (m *WebhookCredentialMutation) ClearAudience() {
+	m.audience = nil
+	m.clearedFields[webhookcredential.FieldAudience] = struct{}{}
+}
+
+// AudienceCleared returns if the "audience" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) AudienceCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldAudience]
+	return ok
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *WebhookCredentialMutation) ResetAudience() {
+	m.audience = nil
+	delete(m.clearedFields, webhookcredential.FieldAudience)
+}
+
+// SetToken sets the "token" field.
+func (m *WebhookCredentialMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *WebhookCredentialMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ClearToken clears the value of the "token" field.
+func (m *WebhookCredentialMutation) ClearToken() {
+	m.token = nil
+	m.clearedFields[webhookcredential.FieldToken] = struct{}{}
+}
+
+// TokenCleared returns if the "token" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) TokenCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldToken]
+	return ok
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *WebhookCredentialMutation) ResetToken() {
+	m.token = nil
+	delete(m.clearedFields, webhookcredential.FieldToken)
+}
+
+// SetTokenHint sets the "token_hint" field.
+func (m *WebhookCredentialMutation) SetTokenHint(s string) {
+	m.token_hint = &s
+}
+
+// TokenHint returns the value of the "token_hint" field in the mutation.
+func (m *WebhookCredentialMutation) TokenHint() (r string, exists bool) {
+	v := m.token_hint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHint returns the old "token_hint" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldTokenHint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHint: %w", err)
+	}
+	return oldValue.TokenHint, nil
+}
+
+// ClearTokenHint clears the value of the "token_hint" field.
+func (m *WebhookCredentialMutation) ClearTokenHint() {
+	m.token_hint = nil
+	m.clearedFields[webhookcredential.FieldTokenHint] = struct{}{}
+}
+
+// TokenHintCleared returns if the "token_hint" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) TokenHintCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldTokenHint]
+	return ok
+}
+
+// ResetTokenHint resets all changes to the "token_hint" field.
+func (m *WebhookCredentialMutation) ResetTokenHint() {
+	m.token_hint = nil
+	delete(m.clearedFields, webhookcredential.FieldTokenHint)
+}
+
+// SetHeaderName sets the "header_name" field.
+func (m *WebhookCredentialMutation) SetHeaderName(s string) {
+	m.header_name = &s
+}
+
+// HeaderName returns the value of the "header_name" field in the mutation.
+func (m *WebhookCredentialMutation) HeaderName() (r string, exists bool) {
+	v := m.header_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeaderName returns the old "header_name" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldHeaderName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeaderName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeaderName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeaderName: %w", err)
+	}
+	return oldValue.HeaderName, nil
+}
+
+// ClearHeaderName clears the value of the "header_name" field.
+func (m *WebhookCredentialMutation) ClearHeaderName() {
+	m.header_name = nil
+	m.clearedFields[webhookcredential.FieldHeaderName] = struct{}{}
+}
+
+// HeaderNameCleared returns if the "header_name" field was cleared in this mutation.
+func (m *WebhookCredentialMutation) HeaderNameCleared() bool {
+	_, ok := m.clearedFields[webhookcredential.FieldHeaderName]
+	return ok
+}
+
+// ResetHeaderName resets all changes to the "header_name" field.
+func (m *WebhookCredentialMutation) ResetHeaderName() {
+	m.header_name = nil
+	delete(m.clearedFields, webhookcredential.FieldHeaderName)
+}
+
+// SetVersion sets the "version" field.
+func (m *WebhookCredentialMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *WebhookCredentialMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the WebhookCredential entity.
+// If the WebhookCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookCredentialMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *WebhookCredentialMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *WebhookCredentialMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *WebhookCredentialMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// AddWebhookIDs adds the "webhooks" edge to the ProfileWebhook entity by ids.
+func (m *WebhookCredentialMutation) AddWebhookIDs(ids ...string) {
+	if m.webhooks == nil {
+		m.webhooks = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.webhooks[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWebhooks clears the "webhooks" edge to the ProfileWebhook entity.
+func (m *WebhookCredentialMutation) ClearWebhooks() {
+	m.clearedwebhooks = true
+}
+
+// WebhooksCleared reports if the "webhooks" edge to the ProfileWebhook entity was cleared.
+func (m *WebhookCredentialMutation) WebhooksCleared() bool {
+	return m.clearedwebhooks
+}
+
+// RemoveWebhookIDs removes the "webhooks" edge to the ProfileWebhook entity by IDs.
+func (m *WebhookCredentialMutation) RemoveWebhookIDs(ids ...string) {
+	if m.removedwebhooks == nil {
+		m.removedwebhooks = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.webhooks, ids[i])
+		m.removedwebhooks[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWebhooks returns the removed IDs of the "webhooks" edge to the ProfileWebhook entity.
+func (m *WebhookCredentialMutation) RemovedWebhooksIDs() (ids []string) {
+	for id := range m.removedwebhooks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WebhooksIDs returns the "webhooks" edge IDs in the mutation.
+func (m *WebhookCredentialMutation) WebhooksIDs() (ids []string) {
+	for id := range m.webhooks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWebhooks resets all changes to the "webhooks" edge.
+func (m *WebhookCredentialMutation) ResetWebhooks() {
+	m.webhooks = nil
+	m.clearedwebhooks = false
+	m.removedwebhooks = nil
+}
+
+// Where appends a list predicates to the WebhookCredentialMutation builder.
+func (m *WebhookCredentialMutation) Where(ps ...predicate.WebhookCredential) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebhookCredentialMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebhookCredentialMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebhookCredential, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebhookCredentialMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebhookCredentialMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebhookCredential).
+func (m *WebhookCredentialMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebhookCredentialMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.created_at != nil {
+		fields = append(fields, webhookcredential.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, webhookcredential.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, webhookcredential.FieldName)
+	}
+	if m._type != nil {
+		fields = append(fields, webhookcredential.FieldType)
+	}
+	if m.token_url != nil {
+		fields = append(fields, webhookcredential.FieldTokenURL)
+	}
+	if m.client_id != nil {
+		fields = append(fields, webhookcredential.FieldClientID)
+	}
+	if m.client_secret != nil {
+		fields = append(fields, webhookcredential.FieldClientSecret)
+	}
+	if m.client_secret_hint != nil {
+		fields = append(fields, webhookcredential.FieldClientSecretHint)
+	}
+	if m.username != nil {
+		fields = append(fields, webhookcredential.FieldUsername)
+	}
+	if m.password != nil {
+		fields = append(fields, webhookcredential.FieldPassword)
+	}
+	if m.password_hint != nil {
+		fields = append(fields, webhookcredential.FieldPasswordHint)
+	}
+	if m.scopes != nil {
+		fields = append(fields, webhookcredential.FieldScopes)
+	}
+	if m.audience != nil {
+		fields = append(fields, webhookcredential.FieldAudience)
+	}
+	if m.token != nil {
+		fields = append(fields, webhookcredential.FieldToken)
+	}
+	if m.token_hint != nil {
+		fields = append(fields, webhookcredential.FieldTokenHint)
+	}
+	if m.header_name != nil {
+		fields = append(fields, webhookcredential.FieldHeaderName)
+	}
+	if m.version != nil {
+		fields = append(fields, webhookcredential.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebhookCredentialMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webhookcredential.FieldCreatedAt:
+		return m.CreatedAt()
+	case webhookcredential.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case webhookcredential.FieldName:
+		return m.Name()
+	case webhookcredential.FieldType:
+		return m.GetType()
+	case webhookcredential.FieldTokenURL:
+		return m.TokenURL()
+	case webhookcredential.FieldClientID:
+		return m.ClientID()
+	case webhookcredential.FieldClientSecret:
+		return m.ClientSecret()
+	case webhookcredential.FieldClientSecretHint:
+		return m.ClientSecretHint()
+	case webhookcredential.FieldUsername:
+		return m.Username()
+	case webhookcredential.FieldPassword:
+		return m.Password()
+	case webhookcredential.FieldPasswordHint:
+		return m.PasswordHint()
+	case webhookcredential.FieldScopes:
+		return m.Scopes()
+	case webhookcredential.FieldAudience:
+		return m.Audience()
+	case webhookcredential.FieldToken:
+		return m.Token()
+	case webhookcredential.FieldTokenHint:
+		return m.TokenHint()
+	case webhookcredential.FieldHeaderName:
+		return m.HeaderName()
+	case webhookcredential.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebhookCredentialMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webhookcredential.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case webhookcredential.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case webhookcredential.FieldName:
+		return m.OldName(ctx)
+	case webhookcredential.FieldType:
+		return m.OldType(ctx)
+	case webhookcredential.FieldTokenURL:
+		return m.OldTokenURL(ctx)
+	case webhookcredential.FieldClientID:
+		return m.OldClientID(ctx)
+	case webhookcredential.FieldClientSecret:
+		return m.OldClientSecret(ctx)
+	case webhookcredential.FieldClientSecretHint:
+		return m.OldClientSecretHint(ctx)
+	case webhookcredential.FieldUsername:
+		return m.OldUsername(ctx)
+	case webhookcredential.FieldPassword:
+		return m.OldPassword(ctx)
+	case webhookcredential.FieldPasswordHint:
+		return m.OldPasswordHint(ctx)
+	case webhookcredential.FieldScopes:
+		return m.OldScopes(ctx)
+	case webhookcredential.FieldAudience:
+		return m.OldAudience(ctx)
+	case webhookcredential.FieldToken:
+		return m.OldToken(ctx)
+	case webhookcredential.FieldTokenHint:
+		return m.OldTokenHint(ctx)
+	case webhookcredential.FieldHeaderName:
+		return m.OldHeaderName(ctx)
+	case webhookcredential.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebhookCredential field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookCredentialMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webhookcredential.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case webhookcredential.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case webhookcredential.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case webhookcredential.FieldType:
+		v, ok := value.(webhookcredential.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case webhookcredential.FieldTokenURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenURL(v)
+		return nil
+	case webhookcredential.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case webhookcredential.FieldClientSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientSecret(v)
+		return nil
+	case webhookcredential.FieldClientSecretHint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientSecretHint(v)
+		return nil
+	case webhookcredential.FieldUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsername(v)
+		return nil
+	case webhookcredential.FieldPassword:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPassword(v)
+		return nil
+	case webhookcredential.FieldPasswordHint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordHint(v)
+		return nil
+	case webhookcredential.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	case webhookcredential.FieldAudience:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
+		return nil
+	case webhookcredential.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case webhookcredential.FieldTokenHint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHint(v)
+		return nil
+	case webhookcredential.FieldHeaderName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeaderName(v)
+		return nil
+	case webhookcredential.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookCredential field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebhookCredentialMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, webhookcredential.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebhookCredentialMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case webhookcredential.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookCredentialMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case webhookcredential.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookCredential numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebhookCredentialMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(webhookcredential.FieldTokenURL) {
+		fields = append(fields, webhookcredential.FieldTokenURL)
+	}
+	if m.FieldCleared(webhookcredential.FieldClientID) {
+		fields = append(fields, webhookcredential.FieldClientID)
+	}
+	if m.FieldCleared(webhookcredential.FieldClientSecret) {
+		fields = append(fields, webhookcredential.FieldClientSecret)
+	}
+	if m.FieldCleared(webhookcredential.FieldClientSecretHint) {
+		fields = append(fields, webhookcredential.FieldClientSecretHint)
+	}
+	if m.FieldCleared(webhookcredential.FieldUsername) {
+		fields = append(fields, webhookcredential.FieldUsername)
+	}
+	if m.FieldCleared(webhookcredential.FieldPassword) {
+		fields = append(fields, webhookcredential.FieldPassword)
+	}
+	if m.FieldCleared(webhookcredential.FieldPasswordHint) {
+		fields = append(fields, webhookcredential.FieldPasswordHint)
+	}
+	if m.FieldCleared(webhookcredential.FieldScopes) {
+		fields = append(fields, webhookcredential.FieldScopes)
+	}
+	if m.FieldCleared(webhookcredential.FieldAudience) {
+		fields = append(fields, webhookcredential.FieldAudience)
+	}
+	if m.FieldCleared(webhookcredential.FieldToken) {
+		fields = append(fields, webhookcredential.FieldToken)
+	}
+	if m.FieldCleared(webhookcredential.FieldTokenHint) {
+		fields = append(fields, webhookcredential.FieldTokenHint)
+	}
+	if m.FieldCleared(webhookcredential.FieldHeaderName) {
+		fields = append(fields, webhookcredential.FieldHeaderName)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebhookCredentialMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebhookCredentialMutation) ClearField(name string) error {
+	switch name {
+	case webhookcredential.FieldTokenURL:
+		m.ClearTokenURL()
+		return nil
+	case webhookcredential.FieldClientID:
+		m.ClearClientID()
+		return nil
+	case webhookcredential.FieldClientSecret:
+		m.ClearClientSecret()
+		return nil
+	case webhookcredential.FieldClientSecretHint:
+		m.ClearClientSecretHint()
+		return nil
+	case webhookcredential.FieldUsername:
+		m.ClearUsername()
+		return nil
+	case webhookcredential.FieldPassword:
+		m.ClearPassword()
+		return nil
+	case webhookcredential.FieldPasswordHint:
+		m.ClearPasswordHint()
+		return nil
+	case webhookcredential.FieldScopes:
+		m.ClearScopes()
+		return nil
+	case webhookcredential.FieldAudience:
+		m.ClearAudience()
+		return nil
+	case webhookcredential.FieldToken:
+		m.ClearToken()
+		return nil
+	case webhookcredential.FieldTokenHint:
+		m.ClearTokenHint()
+		return nil
+	case webhookcredential.FieldHeaderName:
+		m.ClearHeaderName()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookCredential nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebhookCredentialMutation) ResetField(name string) error {
+	switch name {
+	case webhookcredential.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case webhookcredential.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case webhookcredential.FieldName:
+		m.ResetName()
+		return nil
+	case webhookcredential.FieldType:
+		m.ResetType()
+		return nil
+	case webhookcredential.FieldTokenURL:
+		m.ResetTokenURL()
+		return nil
+	case webhookcredential.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case webhookcredential.FieldClientSecret:
+		m.ResetClientSecret()
+		return nil
+	case webhookcredential.FieldClientSecretHint:
+		m.ResetClientSecretHint()
+		return nil
+	case webhookcredential.FieldUsername:
+		m.ResetUsername()
+		return nil
+	case webhookcredential.FieldPassword:
+		m.ResetPassword()
+		return nil
+	case webhookcredential.FieldPasswordHint:
+		m.ResetPasswordHint()
+		return nil
+	case webhookcredential.FieldScopes:
+		m.ResetScopes()
+		return nil
+	case webhookcredential.FieldAudience:
+		m.ResetAudience()
+		return nil
+	case webhookcredential.FieldToken:
+		m.ResetToken()
+		return nil
+	case webhookcredential.FieldTokenHint:
+		m.ResetTokenHint()
+		return nil
+	case webhookcredential.FieldHeaderName:
+		m.ResetHeaderName()
+		return nil
+	case webhookcredential.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookCredential field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebhookCredentialMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.webhooks != nil {
+		edges = append(edges, webhookcredential.EdgeWebhooks)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebhookCredentialMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case webhookcredential.EdgeWebhooks:
+		ids := make([]ent.Value, 0, len(m.webhooks))
+		for id := range m.webhooks {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebhookCredentialMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedwebhooks != nil {
+		edges = append(edges, webhookcredential.EdgeWebhooks)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebhookCredentialMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case webhookcredential.EdgeWebhooks:
+		ids := make([]ent.Value, 0, len(m.removedwebhooks))
+		for id := range m.removedwebhooks {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebhookCredentialMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedwebhooks {
+		edges = append(edges, webhookcredential.EdgeWebhooks)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebhookCredentialMutation) EdgeCleared(name string) bool {
+	switch name {
+	case webhookcredential.EdgeWebhooks:
+		return m.clearedwebhooks
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebhookCredentialMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WebhookCredential unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebhookCredentialMutation) ResetEdge(name string) error {
+	switch name {
+	case webhookcredential.EdgeWebhooks:
+		m.ResetWebhooks()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookCredential edge %s", name)
 }

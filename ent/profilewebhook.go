@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // ProfileWebhook is the model entity for the ProfileWebhook schema.
@@ -51,6 +52,8 @@ type ProfileWebhook struct {
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	// Why the service disabled the webhook (410 Gone, failing too long); empty when an admin did.
 	DisabledReason string `json:"disabled_reason,omitempty"`
+	// The webhook credential its requests authenticate with; null for none.
+	CredentialID *string `json:"credential_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProfileWebhookQuery when eager-loading is set.
 	Edges        ProfileWebhookEdges `json:"edges"`
@@ -61,11 +64,13 @@ type ProfileWebhook struct {
 type ProfileWebhookEdges struct {
 	// Deliveries holds the value of the deliveries edge.
 	Deliveries []*Delivery `json:"deliveries,omitempty"`
+	// Credential holds the value of the credential edge.
+	Credential *WebhookCredential `json:"credential,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
 	namedDeliveries map[string][]*Delivery
 }
@@ -79,6 +84,17 @@ func (e ProfileWebhookEdges) DeliveriesOrErr() ([]*Delivery, error) {
 	return nil, &NotLoadedError{edge: "deliveries"}
 }
 
+// CredentialOrErr returns the Credential value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ProfileWebhookEdges) CredentialOrErr() (*WebhookCredential, error) {
+	if e.Credential != nil {
+		return e.Credential, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: webhookcredential.Label}
+	}
+	return nil, &NotLoadedError{edge: "credential"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*ProfileWebhook) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -90,7 +106,7 @@ func (*ProfileWebhook) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case profilewebhook.FieldMaxAttempts, profilewebhook.FieldTimeoutSeconds:
 			values[i] = new(sql.NullInt64)
-		case profilewebhook.FieldID, profilewebhook.FieldName, profilewebhook.FieldURL, profilewebhook.FieldSigningSecret, profilewebhook.FieldPreviousSigningSecret, profilewebhook.FieldDisabledReason:
+		case profilewebhook.FieldID, profilewebhook.FieldName, profilewebhook.FieldURL, profilewebhook.FieldSigningSecret, profilewebhook.FieldPreviousSigningSecret, profilewebhook.FieldDisabledReason, profilewebhook.FieldCredentialID:
 			values[i] = new(sql.NullString)
 		case profilewebhook.FieldCreatedAt, profilewebhook.FieldUpdatedAt, profilewebhook.FieldPreviousSecretExpiresAt, profilewebhook.FieldFailingSince:
 			values[i] = new(sql.NullTime)
@@ -222,6 +238,13 @@ func (_m *ProfileWebhook) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DisabledReason = value.String
 			}
+		case profilewebhook.FieldCredentialID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field credential_id", values[i])
+			} else if value.Valid {
+				_m.CredentialID = new(string)
+				*_m.CredentialID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -238,6 +261,11 @@ func (_m *ProfileWebhook) Value(name string) (ent.Value, error) {
 // QueryDeliveries queries the "deliveries" edge of the ProfileWebhook entity.
 func (_m *ProfileWebhook) QueryDeliveries() *DeliveryQuery {
 	return NewProfileWebhookClient(_m.config).QueryDeliveries(_m)
+}
+
+// QueryCredential queries the "credential" edge of the ProfileWebhook entity.
+func (_m *ProfileWebhook) QueryCredential() *WebhookCredentialQuery {
+	return NewProfileWebhookClient(_m.config).QueryCredential(_m)
 }
 
 // Update returns a builder for updating this ProfileWebhook.
@@ -314,6 +342,11 @@ func (_m *ProfileWebhook) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("disabled_reason=")
 	builder.WriteString(_m.DisabledReason)
+	builder.WriteString(", ")
+	if v := _m.CredentialID; v != nil {
+		builder.WriteString("credential_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // ProfileWebhookCreate is the builder for creating a ProfileWebhook entity.
@@ -193,6 +194,20 @@ func (_c *ProfileWebhookCreate) SetNillableDisabledReason(v *string) *ProfileWeb
 	return _c
 }
 
+// SetCredentialID sets the "credential_id" field.
+func (_c *ProfileWebhookCreate) SetCredentialID(v string) *ProfileWebhookCreate {
+	_c.mutation.SetCredentialID(v)
+	return _c
+}
+
+// SetNillableCredentialID sets the "credential_id" field if the given value is not nil.
+func (_c *ProfileWebhookCreate) SetNillableCredentialID(v *string) *ProfileWebhookCreate {
+	if v != nil {
+		_c.SetCredentialID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ProfileWebhookCreate) SetID(v string) *ProfileWebhookCreate {
 	_c.mutation.SetID(v)
@@ -220,6 +235,11 @@ func (_c *ProfileWebhookCreate) AddDeliveries(v ...*Delivery) *ProfileWebhookCre
 		ids[i] = v[i].ID
 	}
 	return _c.AddDeliveryIDs(ids...)
+}
+
+// SetCredential sets the "credential" edge to the WebhookCredential entity.
+func (_c *ProfileWebhookCreate) SetCredential(v *WebhookCredential) *ProfileWebhookCreate {
+	return _c.SetCredentialID(v.ID)
 }
 
 // Mutation returns the ProfileWebhookMutation object of the builder.
@@ -443,6 +463,23 @@ func (_c *ProfileWebhookCreate) createSpec() (*ProfileWebhook, *sqlgraph.CreateS
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CredentialIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   profilewebhook.CredentialTable,
+			Columns: []string{profilewebhook.CredentialColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookcredential.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CredentialID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -716,6 +753,24 @@ func (u *ProfileWebhookUpsert) UpdateDisabledReason() *ProfileWebhookUpsert {
 // ClearDisabledReason clears the value of the "disabled_reason" field.
 func (u *ProfileWebhookUpsert) ClearDisabledReason() *ProfileWebhookUpsert {
 	u.SetNull(profilewebhook.FieldDisabledReason)
+	return u
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (u *ProfileWebhookUpsert) SetCredentialID(v string) *ProfileWebhookUpsert {
+	u.Set(profilewebhook.FieldCredentialID, v)
+	return u
+}
+
+// UpdateCredentialID sets the "credential_id" field to the value that was provided on create.
+func (u *ProfileWebhookUpsert) UpdateCredentialID() *ProfileWebhookUpsert {
+	u.SetExcluded(profilewebhook.FieldCredentialID)
+	return u
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (u *ProfileWebhookUpsert) ClearCredentialID() *ProfileWebhookUpsert {
+	u.SetNull(profilewebhook.FieldCredentialID)
 	return u
 }
 
@@ -1026,6 +1081,27 @@ func (u *ProfileWebhookUpsertOne) UpdateDisabledReason() *ProfileWebhookUpsertOn
 func (u *ProfileWebhookUpsertOne) ClearDisabledReason() *ProfileWebhookUpsertOne {
 	return u.Update(func(s *ProfileWebhookUpsert) {
 		s.ClearDisabledReason()
+	})
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (u *ProfileWebhookUpsertOne) SetCredentialID(v string) *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetCredentialID(v)
+	})
+}
+
+// UpdateCredentialID sets the "credential_id" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertOne) UpdateCredentialID() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateCredentialID()
+	})
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (u *ProfileWebhookUpsertOne) ClearCredentialID() *ProfileWebhookUpsertOne {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearCredentialID()
 	})
 }
 
@@ -1503,6 +1579,27 @@ func (u *ProfileWebhookUpsertBulk) UpdateDisabledReason() *ProfileWebhookUpsertB
 func (u *ProfileWebhookUpsertBulk) ClearDisabledReason() *ProfileWebhookUpsertBulk {
 	return u.Update(func(s *ProfileWebhookUpsert) {
 		s.ClearDisabledReason()
+	})
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (u *ProfileWebhookUpsertBulk) SetCredentialID(v string) *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.SetCredentialID(v)
+	})
+}
+
+// UpdateCredentialID sets the "credential_id" field to the value that was provided on create.
+func (u *ProfileWebhookUpsertBulk) UpdateCredentialID() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.UpdateCredentialID()
+	})
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (u *ProfileWebhookUpsertBulk) ClearCredentialID() *ProfileWebhookUpsertBulk {
+	return u.Update(func(s *ProfileWebhookUpsert) {
+		s.ClearCredentialID()
 	})
 }
 

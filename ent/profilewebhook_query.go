@@ -16,6 +16,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // ProfileWebhookQuery is the builder for querying ProfileWebhook entities.
@@ -26,6 +27,7 @@ type ProfileWebhookQuery struct {
 	inters              []Interceptor
 	predicates          []predicate.ProfileWebhook
 	withDeliveries      *DeliveryQuery
+	withCredential      *WebhookCredentialQuery
 	loadTotal           []func(context.Context, []*ProfileWebhook) error
 	modifiers           []func(*sql.Selector)
 	withNamedDeliveries map[string]*DeliveryQuery
@@ -80,6 +82,28 @@ func (_q *ProfileWebhookQuery) QueryDeliveries() *DeliveryQuery {
 			sqlgraph.From(profilewebhook.Table, profilewebhook.FieldID, selector),
 			sqlgraph.To(delivery.Table, delivery.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, profilewebhook.DeliveriesTable, profilewebhook.DeliveriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCredential chains the current query on the "credential" edge.
+func (_q *ProfileWebhookQuery) QueryCredential() *WebhookCredentialQuery {
+	query := (&WebhookCredentialClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(profilewebhook.Table, profilewebhook.FieldID, selector),
+			sqlgraph.To(webhookcredential.Table, webhookcredential.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, profilewebhook.CredentialTable, profilewebhook.CredentialColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -280,6 +304,7 @@ func (_q *ProfileWebhookQuery) Clone() *ProfileWebhookQuery {
 		inters:         append([]Interceptor{}, _q.inters...),
 		predicates:     append([]predicate.ProfileWebhook{}, _q.predicates...),
 		withDeliveries: _q.withDeliveries.Clone(),
+		withCredential: _q.withCredential.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -294,6 +319,17 @@ func (_q *ProfileWebhookQuery) WithDeliveries(opts ...func(*DeliveryQuery)) *Pro
 		opt(query)
 	}
 	_q.withDeliveries = query
+	return _q
+}
+
+// WithCredential tells the query-builder to eager-load the nodes that are connected to
+// the "credential" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProfileWebhookQuery) WithCredential(opts ...func(*WebhookCredentialQuery)) *ProfileWebhookQuery {
+	query := (&WebhookCredentialClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCredential = query
 	return _q
 }
 
@@ -375,8 +411,9 @@ func (_q *ProfileWebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ProfileWebhook{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withDeliveries != nil,
+			_q.withCredential != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -404,6 +441,12 @@ func (_q *ProfileWebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		if err := _q.loadDeliveries(ctx, query, nodes,
 			func(n *ProfileWebhook) { n.Edges.Deliveries = []*Delivery{} },
 			func(n *ProfileWebhook, e *Delivery) { n.Edges.Deliveries = append(n.Edges.Deliveries, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCredential; query != nil {
+		if err := _q.loadCredential(ctx, query, nodes, nil,
+			func(n *ProfileWebhook, e *WebhookCredential) { n.Edges.Credential = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -452,6 +495,38 @@ func (_q *ProfileWebhookQuery) loadDeliveries(ctx context.Context, query *Delive
 	}
 	return nil
 }
+func (_q *ProfileWebhookQuery) loadCredential(ctx context.Context, query *WebhookCredentialQuery, nodes []*ProfileWebhook, init func(*ProfileWebhook), assign func(*ProfileWebhook, *WebhookCredential)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*ProfileWebhook)
+	for i := range nodes {
+		if nodes[i].CredentialID == nil {
+			continue
+		}
+		fk := *nodes[i].CredentialID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(webhookcredential.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "credential_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ProfileWebhookQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -480,6 +555,9 @@ func (_q *ProfileWebhookQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != profilewebhook.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withCredential != nil {
+			_spec.Node.AddColumnOnce(profilewebhook.FieldCredentialID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // ProfileWebhookUpdate is the builder for updating ProfileWebhook entities.
@@ -269,6 +270,26 @@ func (_u *ProfileWebhookUpdate) ClearDisabledReason() *ProfileWebhookUpdate {
 	return _u
 }
 
+// SetCredentialID sets the "credential_id" field.
+func (_u *ProfileWebhookUpdate) SetCredentialID(v string) *ProfileWebhookUpdate {
+	_u.mutation.SetCredentialID(v)
+	return _u
+}
+
+// SetNillableCredentialID sets the "credential_id" field if the given value is not nil.
+func (_u *ProfileWebhookUpdate) SetNillableCredentialID(v *string) *ProfileWebhookUpdate {
+	if v != nil {
+		_u.SetCredentialID(*v)
+	}
+	return _u
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (_u *ProfileWebhookUpdate) ClearCredentialID() *ProfileWebhookUpdate {
+	_u.mutation.ClearCredentialID()
+	return _u
+}
+
 // AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by IDs.
 func (_u *ProfileWebhookUpdate) AddDeliveryIDs(ids ...string) *ProfileWebhookUpdate {
 	_u.mutation.AddDeliveryIDs(ids...)
@@ -282,6 +303,11 @@ func (_u *ProfileWebhookUpdate) AddDeliveries(v ...*Delivery) *ProfileWebhookUpd
 		ids[i] = v[i].ID
 	}
 	return _u.AddDeliveryIDs(ids...)
+}
+
+// SetCredential sets the "credential" edge to the WebhookCredential entity.
+func (_u *ProfileWebhookUpdate) SetCredential(v *WebhookCredential) *ProfileWebhookUpdate {
+	return _u.SetCredentialID(v.ID)
 }
 
 // Mutation returns the ProfileWebhookMutation object of the builder.
@@ -308,6 +334,12 @@ func (_u *ProfileWebhookUpdate) RemoveDeliveries(v ...*Delivery) *ProfileWebhook
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeliveryIDs(ids...)
+}
+
+// ClearCredential clears the "credential" edge to the WebhookCredential entity.
+func (_u *ProfileWebhookUpdate) ClearCredential() *ProfileWebhookUpdate {
+	_u.mutation.ClearCredential()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -497,6 +529,35 @@ func (_u *ProfileWebhookUpdate) sqlSave(ctx context.Context) (_node int, err err
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CredentialCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   profilewebhook.CredentialTable,
+			Columns: []string{profilewebhook.CredentialColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookcredential.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CredentialIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   profilewebhook.CredentialTable,
+			Columns: []string{profilewebhook.CredentialColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookcredential.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -762,6 +823,26 @@ func (_u *ProfileWebhookUpdateOne) ClearDisabledReason() *ProfileWebhookUpdateOn
 	return _u
 }
 
+// SetCredentialID sets the "credential_id" field.
+func (_u *ProfileWebhookUpdateOne) SetCredentialID(v string) *ProfileWebhookUpdateOne {
+	_u.mutation.SetCredentialID(v)
+	return _u
+}
+
+// SetNillableCredentialID sets the "credential_id" field if the given value is not nil.
+func (_u *ProfileWebhookUpdateOne) SetNillableCredentialID(v *string) *ProfileWebhookUpdateOne {
+	if v != nil {
+		_u.SetCredentialID(*v)
+	}
+	return _u
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (_u *ProfileWebhookUpdateOne) ClearCredentialID() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearCredentialID()
+	return _u
+}
+
 // AddDeliveryIDs adds the "deliveries" edge to the Delivery entity by IDs.
 func (_u *ProfileWebhookUpdateOne) AddDeliveryIDs(ids ...string) *ProfileWebhookUpdateOne {
 	_u.mutation.AddDeliveryIDs(ids...)
@@ -775,6 +856,11 @@ func (_u *ProfileWebhookUpdateOne) AddDeliveries(v ...*Delivery) *ProfileWebhook
 		ids[i] = v[i].ID
 	}
 	return _u.AddDeliveryIDs(ids...)
+}
+
+// SetCredential sets the "credential" edge to the WebhookCredential entity.
+func (_u *ProfileWebhookUpdateOne) SetCredential(v *WebhookCredential) *ProfileWebhookUpdateOne {
+	return _u.SetCredentialID(v.ID)
 }
 
 // Mutation returns the ProfileWebhookMutation object of the builder.
@@ -801,6 +887,12 @@ func (_u *ProfileWebhookUpdateOne) RemoveDeliveries(v ...*Delivery) *ProfileWebh
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeliveryIDs(ids...)
+}
+
+// ClearCredential clears the "credential" edge to the WebhookCredential entity.
+func (_u *ProfileWebhookUpdateOne) ClearCredential() *ProfileWebhookUpdateOne {
+	_u.mutation.ClearCredential()
+	return _u
 }
 
 // Where appends a list predicates to the ProfileWebhookUpdate builder.
@@ -1020,6 +1112,35 @@ func (_u *ProfileWebhookUpdateOne) sqlSave(ctx context.Context) (_node *ProfileW
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CredentialCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   profilewebhook.CredentialTable,
+			Columns: []string{profilewebhook.CredentialColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookcredential.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CredentialIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   profilewebhook.CredentialTable,
+			Columns: []string{profilewebhook.CredentialColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookcredential.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

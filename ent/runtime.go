@@ -5,20 +5,97 @@ package ent
 import (
 	"time"
 
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
+	"github.com/profilehooks/profilehooks/ent/oauthsigningkey"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/replaynonce"
 	"github.com/profilehooks/profilehooks/ent/schema"
+	"github.com/profilehooks/profilehooks/ent/securitysetting"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // The init function reads all schema descriptors with runtime code
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apitokenMixin := schema.APIToken{}.Mixin()
+	apitokenMixinFields0 := apitokenMixin[0].Fields()
+	_ = apitokenMixinFields0
+	apitokenFields := schema.APIToken{}.Fields()
+	_ = apitokenFields
+	// apitokenDescName is the schema descriptor for name field.
+	apitokenDescName := apitokenFields[0].Descriptor()
+	// apitoken.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apitoken.NameValidator = func() func(string) error {
+		validators := apitokenDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apitokenDescTokenHash is the schema descriptor for token_hash field.
+	apitokenDescTokenHash := apitokenFields[2].Descriptor()
+	// apitoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	apitoken.TokenHashValidator = apitokenDescTokenHash.Validators[0].(func(string) error)
+	// apitokenDescCreatedBy is the schema descriptor for created_by field.
+	apitokenDescCreatedBy := apitokenFields[4].Descriptor()
+	// apitoken.DefaultCreatedBy holds the default value on creation for the created_by field.
+	apitoken.DefaultCreatedBy = apitokenDescCreatedBy.Default.(string)
+	// apitokenDescCreatedAt is the schema descriptor for created_at field.
+	apitokenDescCreatedAt := apitokenFields[5].Descriptor()
+	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
+	// apitokenDescID is the schema descriptor for id field.
+	apitokenDescID := apitokenMixinFields0[0].Descriptor()
+	// apitoken.DefaultID holds the default value on creation for the id field.
+	apitoken.DefaultID = apitokenDescID.Default.(func() string)
+	// apitoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apitoken.IDValidator = apitokenDescID.Validators[0].(func(string) error)
+	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentryMixinFields0 := auditentryMixin[0].Fields()
+	_ = auditentryMixinFields0
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescOccurredAt is the schema descriptor for occurred_at field.
+	auditentryDescOccurredAt := auditentryFields[0].Descriptor()
+	// auditentry.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	auditentry.DefaultOccurredAt = auditentryDescOccurredAt.Default.(func() time.Time)
+	// auditentryDescActorName is the schema descriptor for actor_name field.
+	auditentryDescActorName := auditentryFields[2].Descriptor()
+	// auditentry.DefaultActorName holds the default value on creation for the actor_name field.
+	auditentry.DefaultActorName = auditentryDescActorName.Default.(string)
+	// auditentryDescTargetID is the schema descriptor for target_id field.
+	auditentryDescTargetID := auditentryFields[6].Descriptor()
+	// auditentry.DefaultTargetID holds the default value on creation for the target_id field.
+	auditentry.DefaultTargetID = auditentryDescTargetID.Default.(string)
+	// auditentryDescClientAddress is the schema descriptor for client_address field.
+	auditentryDescClientAddress := auditentryFields[8].Descriptor()
+	// auditentry.DefaultClientAddress holds the default value on creation for the client_address field.
+	auditentry.DefaultClientAddress = auditentryDescClientAddress.Default.(string)
+	// auditentryDescID is the schema descriptor for id field.
+	auditentryDescID := auditentryMixinFields0[0].Descriptor()
+	// auditentry.DefaultID holds the default value on creation for the id field.
+	auditentry.DefaultID = auditentryDescID.Default.(func() string)
+	// auditentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditentry.IDValidator = auditentryDescID.Validators[0].(func(string) error)
 	customprofilefieldMixin := schema.CustomProfileField{}.Mixin()
 	customprofilefieldMixinFields0 := customprofilefieldMixin[0].Fields()
 	_ = customprofilefieldMixinFields0
@@ -112,6 +189,29 @@ func init() {
 	deliveryattempt.DefaultID = deliveryattemptDescID.Default.(func() string)
 	// deliveryattempt.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	deliveryattempt.IDValidator = deliveryattemptDescID.Validators[0].(func(string) error)
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescEndpointID is the schema descriptor for endpoint_id field.
+	idempotencykeyDescEndpointID := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.EndpointIDValidator is a validator for the "endpoint_id" field. It is called by the builders before save.
+	idempotencykey.EndpointIDValidator = idempotencykeyDescEndpointID.Validators[0].(func(string) error)
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = idempotencykeyDescKey.Validators[0].(func(string) error)
+	// idempotencykeyDescStatus is the schema descriptor for status field.
+	idempotencykeyDescStatus := idempotencykeyFields[3].Descriptor()
+	// idempotencykey.DefaultStatus holds the default value on creation for the status field.
+	idempotencykey.DefaultStatus = idempotencykeyDescStatus.Default.(int)
+	// idempotencykeyDescID is the schema descriptor for id field.
+	idempotencykeyDescID := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultID holds the default value on creation for the id field.
+	idempotencykey.DefaultID = idempotencykeyDescID.Default.(func() string)
+	// idempotencykey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	idempotencykey.IDValidator = idempotencykeyDescID.Validators[0].(func(string) error)
 	inboundendpointMixin := schema.InboundEndpoint{}.Mixin()
 	inboundendpointMixinFields0 := inboundendpointMixin[0].Fields()
 	_ = inboundendpointMixinFields0
@@ -147,6 +247,79 @@ func init() {
 	inboundendpoint.DefaultID = inboundendpointDescID.Default.(func() string)
 	// inboundendpoint.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	inboundendpoint.IDValidator = inboundendpointDescID.Validators[0].(func(string) error)
+	inboundrequestMixin := schema.InboundRequest{}.Mixin()
+	inboundrequestMixinFields0 := inboundrequestMixin[0].Fields()
+	_ = inboundrequestMixinFields0
+	inboundrequestFields := schema.InboundRequest{}.Fields()
+	_ = inboundrequestFields
+	// inboundrequestDescObjects is the schema descriptor for objects field.
+	inboundrequestDescObjects := inboundrequestFields[5].Descriptor()
+	// inboundrequest.DefaultObjects holds the default value on creation for the objects field.
+	inboundrequest.DefaultObjects = inboundrequestDescObjects.Default.(int)
+	// inboundrequestDescIdempotentReplay is the schema descriptor for idempotent_replay field.
+	inboundrequestDescIdempotentReplay := inboundrequestFields[9].Descriptor()
+	// inboundrequest.DefaultIdempotentReplay holds the default value on creation for the idempotent_replay field.
+	inboundrequest.DefaultIdempotentReplay = inboundrequestDescIdempotentReplay.Default.(bool)
+	// inboundrequestDescBodyTruncated is the schema descriptor for body_truncated field.
+	inboundrequestDescBodyTruncated := inboundrequestFields[11].Descriptor()
+	// inboundrequest.DefaultBodyTruncated holds the default value on creation for the body_truncated field.
+	inboundrequest.DefaultBodyTruncated = inboundrequestDescBodyTruncated.Default.(bool)
+	// inboundrequestDescDurationMs is the schema descriptor for duration_ms field.
+	inboundrequestDescDurationMs := inboundrequestFields[12].Descriptor()
+	// inboundrequest.DefaultDurationMs holds the default value on creation for the duration_ms field.
+	inboundrequest.DefaultDurationMs = inboundrequestDescDurationMs.Default.(int64)
+	// inboundrequestDescID is the schema descriptor for id field.
+	inboundrequestDescID := inboundrequestMixinFields0[0].Descriptor()
+	// inboundrequest.DefaultID holds the default value on creation for the id field.
+	inboundrequest.DefaultID = inboundrequestDescID.Default.(func() string)
+	// inboundrequest.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	inboundrequest.IDValidator = inboundrequestDescID.Validators[0].(func(string) error)
+	oauthclientMixin := schema.OAuthClient{}.Mixin()
+	oauthclientMixinFields0 := oauthclientMixin[0].Fields()
+	_ = oauthclientMixinFields0
+	oauthclientMixinFields1 := oauthclientMixin[1].Fields()
+	_ = oauthclientMixinFields1
+	oauthclientFields := schema.OAuthClient{}.Fields()
+	_ = oauthclientFields
+	// oauthclientDescCreatedAt is the schema descriptor for created_at field.
+	oauthclientDescCreatedAt := oauthclientMixinFields1[0].Descriptor()
+	// oauthclient.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthclient.DefaultCreatedAt = oauthclientDescCreatedAt.Default.(func() time.Time)
+	// oauthclientDescUpdatedAt is the schema descriptor for updated_at field.
+	oauthclientDescUpdatedAt := oauthclientMixinFields1[1].Descriptor()
+	// oauthclient.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	oauthclient.DefaultUpdatedAt = oauthclientDescUpdatedAt.Default.(func() time.Time)
+	// oauthclient.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	oauthclient.UpdateDefaultUpdatedAt = oauthclientDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// oauthclientDescName is the schema descriptor for name field.
+	oauthclientDescName := oauthclientFields[0].Descriptor()
+	// oauthclient.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	oauthclient.NameValidator = oauthclientDescName.Validators[0].(func(string) error)
+	// oauthclientDescClientID is the schema descriptor for client_id field.
+	oauthclientDescClientID := oauthclientFields[1].Descriptor()
+	// oauthclient.ClientIDValidator is a validator for the "client_id" field. It is called by the builders before save.
+	oauthclient.ClientIDValidator = oauthclientDescClientID.Validators[0].(func(string) error)
+	// oauthclientDescID is the schema descriptor for id field.
+	oauthclientDescID := oauthclientMixinFields0[0].Descriptor()
+	// oauthclient.DefaultID holds the default value on creation for the id field.
+	oauthclient.DefaultID = oauthclientDescID.Default.(func() string)
+	// oauthclient.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthclient.IDValidator = oauthclientDescID.Validators[0].(func(string) error)
+	oauthsigningkeyMixin := schema.OAuthSigningKey{}.Mixin()
+	oauthsigningkeyMixinFields0 := oauthsigningkeyMixin[0].Fields()
+	_ = oauthsigningkeyMixinFields0
+	oauthsigningkeyFields := schema.OAuthSigningKey{}.Fields()
+	_ = oauthsigningkeyFields
+	// oauthsigningkeyDescKid is the schema descriptor for kid field.
+	oauthsigningkeyDescKid := oauthsigningkeyFields[0].Descriptor()
+	// oauthsigningkey.KidValidator is a validator for the "kid" field. It is called by the builders before save.
+	oauthsigningkey.KidValidator = oauthsigningkeyDescKid.Validators[0].(func(string) error)
+	// oauthsigningkeyDescID is the schema descriptor for id field.
+	oauthsigningkeyDescID := oauthsigningkeyMixinFields0[0].Descriptor()
+	// oauthsigningkey.DefaultID holds the default value on creation for the id field.
+	oauthsigningkey.DefaultID = oauthsigningkeyDescID.Default.(func() string)
+	// oauthsigningkey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthsigningkey.IDValidator = oauthsigningkeyDescID.Validators[0].(func(string) error)
 	profileeventMixin := schema.ProfileEvent{}.Mixin()
 	profileeventMixinFields0 := profileeventMixin[0].Fields()
 	_ = profileeventMixinFields0
@@ -209,6 +382,45 @@ func init() {
 	profilewebhook.DefaultID = profilewebhookDescID.Default.(func() string)
 	// profilewebhook.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	profilewebhook.IDValidator = profilewebhookDescID.Validators[0].(func(string) error)
+	replaynonceMixin := schema.ReplayNonce{}.Mixin()
+	replaynonceMixinFields0 := replaynonceMixin[0].Fields()
+	_ = replaynonceMixinFields0
+	replaynonceFields := schema.ReplayNonce{}.Fields()
+	_ = replaynonceFields
+	// replaynonceDescEndpointID is the schema descriptor for endpoint_id field.
+	replaynonceDescEndpointID := replaynonceFields[0].Descriptor()
+	// replaynonce.EndpointIDValidator is a validator for the "endpoint_id" field. It is called by the builders before save.
+	replaynonce.EndpointIDValidator = replaynonceDescEndpointID.Validators[0].(func(string) error)
+	// replaynonceDescMessageID is the schema descriptor for message_id field.
+	replaynonceDescMessageID := replaynonceFields[1].Descriptor()
+	// replaynonce.MessageIDValidator is a validator for the "message_id" field. It is called by the builders before save.
+	replaynonce.MessageIDValidator = replaynonceDescMessageID.Validators[0].(func(string) error)
+	// replaynonceDescID is the schema descriptor for id field.
+	replaynonceDescID := replaynonceMixinFields0[0].Descriptor()
+	// replaynonce.DefaultID holds the default value on creation for the id field.
+	replaynonce.DefaultID = replaynonceDescID.Default.(func() string)
+	// replaynonce.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	replaynonce.IDValidator = replaynonceDescID.Validators[0].(func(string) error)
+	securitysettingFields := schema.SecuritySetting{}.Fields()
+	_ = securitysettingFields
+	// securitysettingDescAccessTokenLifetimeSeconds is the schema descriptor for access_token_lifetime_seconds field.
+	securitysettingDescAccessTokenLifetimeSeconds := securitysettingFields[1].Descriptor()
+	// securitysetting.AccessTokenLifetimeSecondsValidator is a validator for the "access_token_lifetime_seconds" field. It is called by the builders before save.
+	securitysetting.AccessTokenLifetimeSecondsValidator = securitysettingDescAccessTokenLifetimeSeconds.Validators[0].(func(int64) error)
+	// securitysettingDescUpdatedAt is the schema descriptor for updated_at field.
+	securitysettingDescUpdatedAt := securitysettingFields[5].Descriptor()
+	// securitysetting.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	securitysetting.DefaultUpdatedAt = securitysettingDescUpdatedAt.Default.(func() time.Time)
+	// securitysetting.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	securitysetting.UpdateDefaultUpdatedAt = securitysettingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// securitysettingDescUpdatedBy is the schema descriptor for updated_by field.
+	securitysettingDescUpdatedBy := securitysettingFields[6].Descriptor()
+	// securitysetting.DefaultUpdatedBy holds the default value on creation for the updated_by field.
+	securitysetting.DefaultUpdatedBy = securitysettingDescUpdatedBy.Default.(string)
+	// securitysettingDescID is the schema descriptor for id field.
+	securitysettingDescID := securitysettingFields[0].Descriptor()
+	// securitysetting.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	securitysetting.IDValidator = securitysettingDescID.Validators[0].(func(string) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
@@ -240,4 +452,35 @@ func init() {
 	user.DefaultID = userDescID.Default.(func() string)
 	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	user.IDValidator = userDescID.Validators[0].(func(string) error)
+	webhookcredentialMixin := schema.WebhookCredential{}.Mixin()
+	webhookcredentialMixinFields0 := webhookcredentialMixin[0].Fields()
+	_ = webhookcredentialMixinFields0
+	webhookcredentialMixinFields1 := webhookcredentialMixin[1].Fields()
+	_ = webhookcredentialMixinFields1
+	webhookcredentialFields := schema.WebhookCredential{}.Fields()
+	_ = webhookcredentialFields
+	// webhookcredentialDescCreatedAt is the schema descriptor for created_at field.
+	webhookcredentialDescCreatedAt := webhookcredentialMixinFields1[0].Descriptor()
+	// webhookcredential.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookcredential.DefaultCreatedAt = webhookcredentialDescCreatedAt.Default.(func() time.Time)
+	// webhookcredentialDescUpdatedAt is the schema descriptor for updated_at field.
+	webhookcredentialDescUpdatedAt := webhookcredentialMixinFields1[1].Descriptor()
+	// webhookcredential.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhookcredential.DefaultUpdatedAt = webhookcredentialDescUpdatedAt.Default.(func() time.Time)
+	// webhookcredential.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhookcredential.UpdateDefaultUpdatedAt = webhookcredentialDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhookcredentialDescName is the schema descriptor for name field.
+	webhookcredentialDescName := webhookcredentialFields[0].Descriptor()
+	// webhookcredential.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	webhookcredential.NameValidator = webhookcredentialDescName.Validators[0].(func(string) error)
+	// webhookcredentialDescVersion is the schema descriptor for version field.
+	webhookcredentialDescVersion := webhookcredentialFields[14].Descriptor()
+	// webhookcredential.DefaultVersion holds the default value on creation for the version field.
+	webhookcredential.DefaultVersion = webhookcredentialDescVersion.Default.(int64)
+	// webhookcredentialDescID is the schema descriptor for id field.
+	webhookcredentialDescID := webhookcredentialMixinFields0[0].Descriptor()
+	// webhookcredential.DefaultID holds the default value on creation for the id field.
+	webhookcredential.DefaultID = webhookcredentialDescID.Default.(func() string)
+	// webhookcredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webhookcredential.IDValidator = webhookcredentialDescID.Validators[0].(func(string) error)
 }

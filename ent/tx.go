@@ -14,20 +14,38 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIToken is the client for interacting with the APIToken builders.
+	APIToken *APITokenClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// CustomProfileField is the client for interacting with the CustomProfileField builders.
 	CustomProfileField *CustomProfileFieldClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
 	// DeliveryAttempt is the client for interacting with the DeliveryAttempt builders.
 	DeliveryAttempt *DeliveryAttemptClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// InboundEndpoint is the client for interacting with the InboundEndpoint builders.
 	InboundEndpoint *InboundEndpointClient
+	// InboundRequest is the client for interacting with the InboundRequest builders.
+	InboundRequest *InboundRequestClient
+	// OAuthClient is the client for interacting with the OAuthClient builders.
+	OAuthClient *OAuthClientClient
+	// OAuthSigningKey is the client for interacting with the OAuthSigningKey builders.
+	OAuthSigningKey *OAuthSigningKeyClient
 	// ProfileEvent is the client for interacting with the ProfileEvent builders.
 	ProfileEvent *ProfileEventClient
 	// ProfileWebhook is the client for interacting with the ProfileWebhook builders.
 	ProfileWebhook *ProfileWebhookClient
+	// ReplayNonce is the client for interacting with the ReplayNonce builders.
+	ReplayNonce *ReplayNonceClient
+	// SecuritySetting is the client for interacting with the SecuritySetting builders.
+	SecuritySetting *SecuritySettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookCredential is the client for interacting with the WebhookCredential builders.
+	WebhookCredential *WebhookCredentialClient
 
 	// lazily loaded.
 	client     *Client
@@ -159,13 +177,22 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIToken = NewAPITokenClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.CustomProfileField = NewCustomProfileFieldClient(tx.config)
 	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.DeliveryAttempt = NewDeliveryAttemptClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.InboundEndpoint = NewInboundEndpointClient(tx.config)
+	tx.InboundRequest = NewInboundRequestClient(tx.config)
+	tx.OAuthClient = NewOAuthClientClient(tx.config)
+	tx.OAuthSigningKey = NewOAuthSigningKeyClient(tx.config)
 	tx.ProfileEvent = NewProfileEventClient(tx.config)
 	tx.ProfileWebhook = NewProfileWebhookClient(tx.config)
+	tx.ReplayNonce = NewReplayNonceClient(tx.config)
+	tx.SecuritySetting = NewSecuritySettingClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookCredential = NewWebhookCredentialClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -175,7 +202,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: CustomProfileField.QueryXXX(), the query will be executed
+// applies a query, for example: APIToken.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -21,6 +21,14 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 	return r.Client.Noders(ctx, ids, ent.WithNodeType(ent.NodeTypeFromID))
 }
 
+func (r *queryResolver) APITokens(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ApiTokenOrder, where *ent.ApiTokenWhereInput) (*ent.ApiTokenConnection, error) {
+	return r.Client.APIToken.Query().Paginate(ctx, after, first, before, last, ent.WithApiTokenOrder(orderBy), ent.WithApiTokenFilter(where.Filter))
+}
+
+func (r *queryResolver) AuditLog(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {
+	return r.Client.AuditEntry.Query().Paginate(ctx, after, first, before, last, ent.WithAuditEntryOrder(orderBy), ent.WithAuditEntryFilter(where.Filter))
+}
+
 func (r *queryResolver) CustomProfileFields(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CustomProfileFieldOrder, where *ent.CustomProfileFieldWhereInput) (*ent.CustomProfileFieldConnection, error) {
 	return r.Client.CustomProfileField.Query().Paginate(ctx, after, first, before, last, ent.WithCustomProfileFieldOrder(orderBy), ent.WithCustomProfileFieldFilter(where.Filter))
 }
@@ -31,6 +39,10 @@ func (r *queryResolver) Deliveries(ctx context.Context, after *entgql.Cursor[str
 
 func (r *queryResolver) InboundEndpoints(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InboundEndpointOrder, where *ent.InboundEndpointWhereInput) (*ent.InboundEndpointConnection, error) {
 	return r.Client.InboundEndpoint.Query().Paginate(ctx, after, first, before, last, ent.WithInboundEndpointOrder(orderBy), ent.WithInboundEndpointFilter(where.Filter))
+}
+
+func (r *queryResolver) OauthClients(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OAuthClientOrder, where *ent.OAuthClientWhereInput) (*ent.OAuthClientConnection, error) {
+	return r.Client.OAuthClient.Query().Paginate(ctx, after, first, before, last, ent.WithOAuthClientOrder(orderBy), ent.WithOAuthClientFilter(where.Filter))
 }
 
 func (r *queryResolver) ProfileEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProfileEventOrder, where *ent.ProfileEventWhereInput) (*ent.ProfileEventConnection, error) {

@@ -4,8 +4,11 @@
 package graph
 
 import (
+	"github.com/profilehooks/profilehooks/access"
 	"github.com/profilehooks/profilehooks/dispatcher"
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/inbound"
+	"github.com/profilehooks/profilehooks/oauthserver"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/webhook"
 )
@@ -16,4 +19,10 @@ type Resolver struct {
 	Profiles   *profile.Service
 	Webhooks   *webhook.Service
 	Dispatcher *dispatcher.Dispatcher
+	// Access holds API tokens and the security settings.
+	Access *access.Service
+	// OAuth registers the OAuth2 clients of the token endpoint.
+	OAuth *oauthserver.Server
+	// Inbound tests incoming endpoints and streams the inbound log.
+	Inbound *inbound.Handler
 }

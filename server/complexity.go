@@ -39,6 +39,12 @@ func complexity() generated.ComplexityRoot {
 	c.ProfileWebhook.Deliveries = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.DeliveryOrder, _ *ent.DeliveryWhereInput) int {
 		return pageCost(child, first, last)
 	}
+	c.Query.WebhookCredentials = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.WebhookCredentialOrder, _ *ent.WebhookCredentialWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.WebhookCredential.Webhooks = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.ProfileWebhookOrder, _ *ent.ProfileWebhookWhereInput) int {
+		return pageCost(child, first, last)
+	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*len(ids) }
 	c.User.Events = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.ProfileEventOrder) int {
 		return pageCost(child, first, last)

@@ -52,6 +52,32 @@ type Config struct {
 	LeaseMargin time.Duration
 	// Version is the binary's version, sent in the User-Agent of deliveries.
 	Version string
+	// InboundRateLimit is the requests per second one incoming endpoint
+	// may take (token bucket, per process); zero means no limit.
+	InboundRateLimit float64
+	// InboundBurst is the bucket's size; zero means max(1, InboundRateLimit).
+	InboundBurst int
+	// InboundMaxBody bounds the body of an incoming request, in bytes; zero
+	// means 1 MiB.
+	InboundMaxBody int64
+
+	// OIDC configures sign-in with an OpenID Connect provider; its zero
+	// value disables it.
+	OIDC OIDCConfig
+	// NoIntrospection turns GraphQL introspection off.
+	NoIntrospection bool
+	// DepthLimit bounds the nesting of one GraphQL operation; zero means
+	// DefaultDepthLimit.
+	DepthLimit int
+	// QuerySizeLimit bounds a GraphQL document, in bytes; zero means
+	// DefaultQuerySizeLimit.
+	QuerySizeLimit int
+	// AuthFailureLimit is how many failed authentications one client
+	// address may make per AuthFailurePeriod before it is answered 429;
+	// zero means no limit. A zero AuthFailurePeriod means
+	// DefaultAuthFailurePeriod.
+	AuthFailureLimit  int
+	AuthFailurePeriod time.Duration
 }
 
 // DefaultRetrySchedule is the delay before each delivery attempt: the
@@ -82,6 +108,10 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest graceful shutdown")
 	fs.DurationVar(&c.LeaseMargin, "lease-margin", 30*time.Second, "added to a webhook's timeout to make a claimed delivery's lease")
 	fs.DurationVar(&c.Retention, "retention", 30*24*time.Hour, "how long delivery attempts and finished deliveries are kept")
+	fs.Float64Var(&c.InboundRateLimit, "inbound-rate-limit", 50, "requests per second one incoming endpoint may take (0: no limit)")
+	fs.IntVar(&c.InboundBurst, "inbound-burst", 100, "requests an incoming endpoint may take at once before the rate limit applies")
+	fs.Int64Var(&c.InboundMaxBody, "inbound-max-body", 1<<20, "largest body of an incoming request, in bytes")
+	finishSecurityFlags := securityFlags(fs, &c)
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -101,6 +131,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("server: unexpected arguments %q", fs.Args())
 	}
+	finishSecurityFlags()
 	schedule, err := ParseRetrySchedule(retry)
 	if err != nil {
 		return Config{}, err
@@ -126,8 +157,9 @@ func ParseRetrySchedule(s string) ([]time.Duration, error) {
 	return out, nil
 }
 
-// DevMode reports whether c runs without any authentication configured.
-func (c Config) DevMode() bool { return c.AdminToken == "" }
+// DevMode reports whether c runs without any authentication configured:
+// neither an admin token nor an OIDC issuer.
+func (c Config) DevMode() bool { return c.AdminToken == "" && !c.OIDC.Enabled() }
 
 // Validate checks the combination of settings.
 func (c Config) Validate() error {
@@ -136,7 +168,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server: --addr %q: %w", c.Addr, err)
 	}
 	if c.DevMode() && !isLoopbackHost(host) {
-		return fmt.Errorf("server: refusing to listen on %s without authentication: set --admin-token or listen on a loopback address", c.Addr)
+		return fmt.Errorf("server: refusing to listen on %s without authentication: set --admin-token or --oidc-issuer, or listen on a loopback address", c.Addr)
+	}
+	if err := c.validateSecurity(); err != nil {
+		return err
 	}
 	switch c.LogFormat {
 	case "json", "text":
@@ -145,6 +180,9 @@ func (c Config) Validate() error {
 	}
 	if c.ComplexityLimit <= 0 {
 		return errors.New("server: --complexity-limit must be positive")
+	}
+	if c.InboundRateLimit < 0 || c.InboundBurst < 0 || c.InboundMaxBody < 0 {
+		return errors.New("server: --inbound-rate-limit, --inbound-burst and --inbound-max-body must not be negative")
 	}
 	return nil
 }

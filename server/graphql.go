@@ -40,28 +40,27 @@ type remoteAddrKey struct{}
 // (graphql-transport-ws) transports, query and APQ caches, a complexity
 // limit, one transaction per mutation, role checks, error presenter and
 // panic recovery.
-func newGraphQLHandler(res *graph.Resolver, auth *Authenticator, logger *slog.Logger, complexityLimit int, m *metrics) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity()}))
+func newGraphQLHandler(res *graph.Resolver, auth *Authenticator, logger *slog.Logger, complexityLimit int, m *metrics, h hardening) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: securityComplexity(complexity())}))
 	srv.AddTransport(transport.Websocket{
+		Implementation:        originCheckedWebsocket{},
 		KeepAlivePingInterval: 15 * time.Second,
 		InitTimeout:           10 * time.Second,
-		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			remote, _ := ctx.Value(remoteAddrKey{}).(string)
-			p, err := auth.Authenticate(payload.Authorization(), remote)
-			if err != nil {
-				return ctx, nil, err
-			}
-			return WithPrincipal(ctx, p), nil, nil
-		},
+		InitFunc:              auth.websocketInit,
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	if h.introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(h.limits) // before the persisted-query cache keeps a document
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(mutationGuard{audit: h.audit})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.Use(entgql.Transactioner{TxOpener: res.Client, SkipTxFunc: sendsRequests})
+	srv.Use(h.audit) // around authorize and the transaction
 	srv.AroundOperations(authorize)
 	srv.AroundResponses(m.observeOperation)
 	srv.SetErrorPresenter(presentError(logger))
@@ -77,11 +76,11 @@ func newGraphQLHandler(res *graph.Resolver, auth *Authenticator, logger *slog.Lo
 func authorize(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	p, ok := PrincipalFrom(ctx)
 	if !ok {
-		return graphql.OneShot(graphql.ErrorResponse(ctx, "%s", ErrUnauthenticated))
+		return graphql.OneShot(codedError(ErrUnauthenticated, CodeUnauthenticated))
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	if op != nil && op.Operation == ast.Mutation && p.Role != RoleAdmin {
-		return graphql.OneShot(graphql.ErrorResponse(ctx, "%s", ErrForbidden))
+		return graphql.OneShot(codedError(ErrForbidden, CodeForbidden))
 	}
 	return next(ctx)
 }
@@ -153,13 +152,14 @@ func withRemoteAddr(next http.Handler) http.Handler {
 	})
 }
 
-// sendsRequests reports whether a mutation calls a webhook while it runs
-// (testProfileWebhook). Such a mutation must not hold a transaction, and so
-// the database, for the length of a network call; it runs its own short
-// transactions around the call instead.
+// sendsRequests reports whether a mutation calls a webhook or a token
+// endpoint while it runs (testProfileWebhook, testWebhookCredential). Such
+// a mutation must not hold a transaction, and so the database, for the
+// length of a network call; it runs its own short transactions around the
+// call instead.
 func sendsRequests(op *ast.OperationDefinition) bool {
 	for _, sel := range op.SelectionSet {
-		if f, ok := sel.(*ast.Field); ok && f.Name == "testProfileWebhook" {
+		if f, ok := sel.(*ast.Field); ok && (f.Name == "testProfileWebhook" || f.Name == "testWebhookCredential") {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -209,4 +210,31 @@ func TestWebsocketAuthenticatesInConnectionInit(t *testing.T) {
 		err = wsjson.Read(ctx, bad, &msg)
 	}
 	require.Error(t, err, "an unauthenticated websocket is closed")
+}
+
+func TestConsoleIsServedWithClientRoutes(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, apitest.Options{})
+	for _, path := range []string{"/", "/webhooks", "/deliveries?status=FAILED", "/users/usr_01J/edit"} {
+		resp, err := http.Get(env.URL + path)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		require.Contains(t, string(body), `<div id="root">`, path)
+		require.Equal(t, "no-cache", resp.Header.Get("Cache-Control"), path)
+	}
+	// An asset named by index.html is served as a file, cached for good.
+	resp, err := http.Get(env.URL + "/")
+	require.NoError(t, err)
+	index, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`/assets/[^"]+\.js`).Find(index)
+	require.NotNil(t, m)
+	resp, err = http.Get(env.URL + string(m))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Cache-Control"), "immutable")
+	require.Contains(t, resp.Header.Get("Content-Type"), "javascript")
 }

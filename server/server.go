@@ -1,6 +1,6 @@
 // Package server runs profilehooks: it reads the configuration, opens the
 // database, wires the domain services into the GraphQL API and serves HTTP
-// (/graphql, /playground, /healthz, /readyz, /metrics) until its context
+// (/graphql, /auth/config, /playground, /healthz, /readyz, /metrics) until its context
 // ends, then shuts down gracefully.
 package server
 
@@ -17,9 +17,13 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql/playground"
 
+	"github.com/profilehooks/profilehooks/access"
 	"github.com/profilehooks/profilehooks/dispatcher"
 	"github.com/profilehooks/profilehooks/egress"
+	"github.com/profilehooks/profilehooks/frontend"
 	"github.com/profilehooks/profilehooks/graph"
+	"github.com/profilehooks/profilehooks/inbound"
+	"github.com/profilehooks/profilehooks/oauthserver"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/retry"
 	"github.com/profilehooks/profilehooks/secret"
@@ -35,6 +39,7 @@ type Server struct {
 	db         *store.DB
 	profiles   *profile.Service
 	dispatcher *dispatcher.Dispatcher
+	inbound    *inbound.Handler
 	handler    http.Handler
 }
 
@@ -46,6 +51,10 @@ type Deps struct {
 	DB *store.DB
 	// Now, if not nil, is the clock of the domain services.
 	Now func() time.Time
+	// InboundSettings, if not nil, returns the security settings incoming
+	// endpoints and the token endpoint apply; nil means
+	// inbound.DefaultSettings.
+	InboundSettings inbound.SettingsFunc
 }
 
 // New opens the database (migrating its schema), loads the secret key and
@@ -64,9 +73,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 			return nil, err
 		}
 	}
-	auth := NewAuthenticator(cfg.AdminToken)
+	accessSvc := &access.Service{Now: deps.Now}
+	auth := newConfiguredAuthenticator(cfg, db.Client, accessSvc, logger, deps.Now)
 	if auth.DevMode() {
-		logger.Warn("DEV MODE: no --admin-token is set; the API answers unauthenticated requests from loopback addresses only. Set --admin-token before exposing the service.")
+		logger.Warn("DEV MODE: neither --admin-token nor --oidc-issuer is set; the API answers unauthenticated requests from loopback addresses only. Set one before exposing the service.")
 	}
 	m := newMetrics()
 	profiles := &profile.Service{Now: deps.Now}
@@ -86,13 +96,47 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		ListenURL:   listenURL(cfg, db),
 	})
 	profiles.OnEvent = d.FanOut
+	settings := deps.InboundSettings
+	if settings == nil {
+		settings = inbound.DefaultSettings
+	}
+	tokens := oauthserver.New(oauthserver.Config{
+		Client: db.Client,
+		Box:    box,
+		Issuer: cfg.PublicBaseURL(),
+		TokenLifetime: func(ctx context.Context) (time.Duration, error) {
+			st, err := settings(ctx)
+			return st.TokenLifetime, err
+		},
+		Now:    deps.Now,
+		Logger: logger,
+	})
+	discovery := egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets})
+	discovery.Timeout = 10 * time.Second
+	incoming := inbound.New(inbound.Config{
+		Client:       db.Client,
+		Profiles:     profiles,
+		Box:          box,
+		Tokens:       tokens,
+		Settings:     settings,
+		HTTP:         discovery,
+		Now:          deps.Now,
+		MaxBodyBytes: cfg.InboundMaxBody,
+		RateLimit:    cfg.InboundRateLimit,
+		Burst:        cfg.InboundBurst,
+		Retention:    cfg.Retention,
+		Logger:       logger,
+	})
 	res := &graph.Resolver{
 		Client:     db.Client,
 		Profiles:   profiles,
 		Webhooks:   &webhook.Service{Box: box, PublicURL: cfg.PublicBaseURL(), Now: deps.Now},
 		Dispatcher: d,
+		Access:     accessSvc,
+		OAuth:      tokens,
+		Inbound:    incoming,
 	}
-	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d}
+	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d, inbound: incoming}
 	s.handler = s.routes(res, auth, m)
 	return s, nil
 }
@@ -129,13 +173,18 @@ func (s *Server) Profiles() *profile.Service { return s.profiles }
 // Dispatcher returns the service's dispatcher.
 func (s *Server) Dispatcher() *dispatcher.Dispatcher { return s.dispatcher }
 
+// Inbound returns the handler of the incoming endpoints.
+func (s *Server) Inbound() *inbound.Handler { return s.inbound }
+
 // DB returns the service's database.
 func (s *Server) DB() *store.DB { return s.db }
 
 func (s *Server) routes(res *graph.Resolver, auth *Authenticator, m *metrics) http.Handler {
-	gql := newGraphQLHandler(res, auth, s.log, s.cfg.ComplexityLimit, m)
+	gql := newGraphQLHandler(res, auth, s.log, s.cfg.ComplexityLimit, m, newHardening(s.cfg, res.Client, s.log, res.Access.Now))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.route("graphql", requireAuth(auth, withRemoteAddr(gql))))
+	browser := func(h http.Handler) http.Handler { return browserPolicy(res.Client, s.cfg.PublicBaseURL(), s.log, h) }
+	mux.Handle("/graphql", m.route("graphql", browser(requireAuth(auth, limitBody(s.cfg.QuerySizeLimit, withRemoteAddr(gql))))))
+	mux.Handle("GET /auth/config", m.route("auth_config", browser(authConfigHandler(auth))))
 	mux.Handle("GET /playground", m.route("playground", playground.Handler("profilehooks", "/graphql")))
 	mux.Handle("GET /healthz", m.route("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -151,29 +200,11 @@ func (s *Server) routes(res *graph.Resolver, auth *Authenticator, m *metrics) ht
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})))
 	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("/", m.route("console", consoleHandler(frontend.Assets())))
+	mux.Handle("POST /oauth/token", m.route("oauth_token", res.OAuth.TokenHandler()))
+	mux.Handle("GET /oauth/jwks.json", m.route("oauth_jwks", res.OAuth.JWKSHandler()))
+	mux.Handle("POST /inbound/{key}", m.route("inbound", res.Inbound))
 	return logRequests(s.log, recoverPanics(s.log, mux))
-}
-
-// requireAuth answers 401 to a plain request without valid credentials and
-// puts the caller into the context of the others. Websocket upgrades pass
-// through: they authenticate in connection_init.
-func requireAuth(auth *Authenticator, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocketUpgrade(r) || r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
-		p, err := auth.Authenticate(r.Header.Get("Authorization"), r.RemoteAddr)
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="profilehooks"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": []map[string]any{{
-				"message":    ErrUnauthenticated.Error(),
-				"extensions": map[string]string{"code": CodeUnauthenticated},
-			}}})
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

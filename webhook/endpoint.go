@@ -3,8 +3,10 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/profilewebhook"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/fault"
 	"github.com/profilehooks/profilehooks/mapping"
@@ -24,16 +26,21 @@ type EndpointSpec struct {
 	AuthMode        *schematype.InboundAuthMode
 	InputParameters []schematype.InputMapping
 	OnUnknownUser   *schematype.UnknownUserPolicy
+	// LinkedWebhookIDs are webhooks that talk to the same third party:
+	// changes that came in through the endpoint are never sent to them.
+	// Nil links none.
+	LinkedWebhookIDs []string
 }
 
 // EndpointPatch changes an incoming endpoint. Nil members keep their
 // values; a list that is not nil replaces the stored list.
 type EndpointPatch struct {
-	Name            *string
-	Enabled         *bool
-	AuthMode        *schematype.InboundAuthMode
-	InputParameters []schematype.InputMapping
-	OnUnknownUser   *schematype.UnknownUserPolicy
+	Name             *string
+	Enabled          *bool
+	AuthMode         *schematype.InboundAuthMode
+	InputParameters  []schematype.InputMapping
+	OnUnknownUser    *schematype.UnknownUserPolicy
+	LinkedWebhookIDs []string
 }
 
 // CreatedEndpoint is a new endpoint with its HMAC signing secret, which is
@@ -57,6 +64,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, spec EndpointSpec) (*Creat
 	if err := checkInputParameters(cat, spec.InputParameters); err != nil {
 		return nil, fault.Prefix("input.inputParameters", err)
 	}
+	if err := checkLinkedWebhooks(ctx, client, spec.LinkedWebhookIDs); err != nil {
+		return nil, fault.Prefix("input.linkedWebhookIds", err)
+	}
 	signing := secret.NewSigningSecret()
 	create := client.InboundEndpoint.Create().
 		SetName(name).
@@ -64,6 +74,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, spec EndpointSpec) (*Creat
 		SetKey(secret.NewURLKey(EndpointKeyBytes)).
 		SetInputParameters(spec.InputParameters).
 		SetHmacSecret(s.Box.Seal(signing))
+	if spec.LinkedWebhookIDs != nil {
+		create.SetLinkedWebhookIds(spec.LinkedWebhookIDs)
+	}
 	if spec.AuthMode != nil {
 		create.SetAuthMode(*spec.AuthMode)
 	}
@@ -104,6 +117,12 @@ func (s *Service) UpdateEndpoint(ctx context.Context, id string, patch EndpointP
 			return nil, fault.Prefix("input.inputParameters", err)
 		}
 		upd.SetInputParameters(patch.InputParameters)
+	}
+	if patch.LinkedWebhookIDs != nil {
+		if err := checkLinkedWebhooks(ctx, client, patch.LinkedWebhookIDs); err != nil {
+			return nil, fault.Prefix("input.linkedWebhookIds", err)
+		}
+		upd.SetLinkedWebhookIds(patch.LinkedWebhookIDs)
 	}
 	if patch.Enabled != nil {
 		upd.SetEnabled(*patch.Enabled)
@@ -178,6 +197,26 @@ func checkInputParameters(cat *profile.Catalog, rows []schematype.InputMapping) 
 	}
 	if identifiers == 0 {
 		return fault.Invalid("", "mark at least one row as user identifier")
+	}
+	return nil
+}
+
+// checkLinkedWebhooks checks that every ID names a profile webhook, once.
+func checkLinkedWebhooks(ctx context.Context, client *ent.Client, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := client.ProfileWebhook.Query().Where(profilewebhook.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("webhook: load linked webhooks: %w", err)
+	}
+	for i, id := range ids {
+		if !slices.Contains(found, id) {
+			return fault.Invalid(fmt.Sprintf("[%d]", i), "no profile webhook %q", id)
+		}
+		if slices.Index(ids, id) != i {
+			return fault.Invalid(fmt.Sprintf("[%d]", i), "profile webhook %q is already linked", id)
+		}
 	}
 	return nil
 }

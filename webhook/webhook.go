@@ -15,6 +15,7 @@ import (
 
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 	"github.com/profilehooks/profilehooks/fault"
 	"github.com/profilehooks/profilehooks/mapping"
 	"github.com/profilehooks/profilehooks/profile"
@@ -57,7 +58,8 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// WebhookSpec is a new profile webhook. A nil Enabled means true.
+// WebhookSpec is a new profile webhook. A nil Enabled means true; a nil or
+// empty CredentialID means no credential.
 type WebhookSpec struct {
 	Name               string
 	URL                string
@@ -68,10 +70,12 @@ type WebhookSpec struct {
 	Headers            []schematype.HTTPHeader
 	MaxAttempts        *int
 	TimeoutSeconds     *int
+	CredentialID       *string
 }
 
 // WebhookPatch changes a profile webhook. Nil members keep their values; a
-// list that is not nil replaces the stored list.
+// list that is not nil replaces the stored list; an empty CredentialID
+// removes the credential.
 type WebhookPatch struct {
 	Name               *string
 	URL                *string
@@ -82,6 +86,7 @@ type WebhookPatch struct {
 	Headers            []schematype.HTTPHeader
 	MaxAttempts        *int
 	TimeoutSeconds     *int
+	CredentialID       *string
 }
 
 // CreatedWebhook is a new webhook with its signing secret, which is shown
@@ -106,6 +111,9 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Created
 	if err := w.validate(cat); err != nil {
 		return nil, fault.Prefix("input", err)
 	}
+	if err := checkCredential(ctx, client, spec.CredentialID); err != nil {
+		return nil, err
+	}
 	signing := secret.NewSigningSecret()
 	hook, err := client.ProfileWebhook.Create().
 		SetName(w.name).
@@ -118,6 +126,7 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Created
 		SetSigningSecret(s.Box.Seal(signing)).
 		SetNillableMaxAttempts(w.maxAttempts).
 		SetTimeoutSeconds(w.timeoutSeconds).
+		SetNillableCredentialID(nonEmpty(spec.CredentialID)).
 		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: create: %w", err)
@@ -155,6 +164,9 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 	if err := w.validate(cat); err != nil {
 		return nil, fault.Prefix("input", err)
 	}
+	if err := checkCredential(ctx, client, patch.CredentialID); err != nil {
+		return nil, err
+	}
 	upd := client.ProfileWebhook.UpdateOne(hook).
 		SetName(w.name).
 		SetURL(w.url).
@@ -165,6 +177,13 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 		SetTimeoutSeconds(w.timeoutSeconds)
 	if patch.MaxAttempts != nil {
 		upd.SetMaxAttempts(*patch.MaxAttempts)
+	}
+	switch id := patch.CredentialID; {
+	case id == nil:
+	case *id == "":
+		upd.ClearCredentialID()
+	default:
+		upd.SetCredentialID(*id)
 	}
 	if patch.Enabled != nil {
 		upd.SetEnabled(*patch.Enabled)
@@ -311,6 +330,29 @@ func checkHeaders(headers []schematype.HTTPHeader) error {
 		seen[lower] = i
 	}
 	return nil
+}
+
+// checkCredential refuses a credential ID (nil or empty: none) that names
+// no webhook credential.
+func checkCredential(ctx context.Context, client *ent.Client, id *string) error {
+	if id == nil || *id == "" {
+		return nil
+	}
+	exists, err := client.WebhookCredential.Query().Where(webhookcredential.ID(*id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("webhook: find credential: %w", err)
+	}
+	if !exists {
+		return fault.Invalid("input.credentialId", "no webhook credential %q", *id)
+	}
+	return nil
+}
+
+func nonEmpty(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
 }
 
 func begin(ctx context.Context) (*ent.Client, *profile.Catalog, error) {

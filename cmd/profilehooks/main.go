@@ -4,6 +4,7 @@
 // Usage:
 //
 //	profilehooks serve [flags]   run the service (profilehooks serve -h lists the flags)
+//	profilehooks rotate-key      re-encrypt the stored secrets under a new key (rotate-key -h)
 //	profilehooks version         print the version
 package main
 
@@ -46,7 +47,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: profilehooks serve [flags] | profilehooks version")
+		return errors.New("usage: profilehooks serve [flags] | profilehooks rotate-key [flags] | profilehooks version")
 	}
 	switch args[0] {
 	case "serve":
@@ -54,8 +55,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
+	case "rotate-key":
+		return rotateKey(args[1:], os.Getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q: use serve or version", args[0])
+	return fmt.Errorf("unknown command %q: use serve, rotate-key or version", args[0])
 }
 
 func serve(args []string, stderr io.Writer) error {

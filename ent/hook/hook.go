@@ -9,6 +9,30 @@ import (
 	"github.com/profilehooks/profilehooks/ent"
 )
 
+// The APITokenFunc type is an adapter to allow the use of ordinary
+// function as APIToken mutator.
+type APITokenFunc func(context.Context, *ent.APITokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f APITokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.APITokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APITokenMutation", m)
+}
+
+// The AuditEntryFunc type is an adapter to allow the use of ordinary
+// function as AuditEntry mutator.
+type AuditEntryFunc func(context.Context, *ent.AuditEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEntryMutation", m)
+}
+
 // The CustomProfileFieldFunc type is an adapter to allow the use of ordinary
 // function as CustomProfileField mutator.
 type CustomProfileFieldFunc func(context.Context, *ent.CustomProfileFieldMutation) (ent.Value, error)
@@ -45,6 +69,18 @@ func (f DeliveryAttemptFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeliveryAttemptMutation", m)
 }
 
+// The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
+// function as IdempotencyKey mutator.
+type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f IdempotencyKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.IdempotencyKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdempotencyKeyMutation", m)
+}
+
 // The InboundEndpointFunc type is an adapter to allow the use of ordinary
 // function as InboundEndpoint mutator.
 type InboundEndpointFunc func(context.Context, *ent.InboundEndpointMutation) (ent.Value, error)
@@ -55,6 +91,42 @@ func (f InboundEndpointFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InboundEndpointMutation", m)
+}
+
+// The InboundRequestFunc type is an adapter to allow the use of ordinary
+// function as InboundRequest mutator.
+type InboundRequestFunc func(context.Context, *ent.InboundRequestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f InboundRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.InboundRequestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InboundRequestMutation", m)
+}
+
+// The OAuthClientFunc type is an adapter to allow the use of ordinary
+// function as OAuthClient mutator.
+type OAuthClientFunc func(context.Context, *ent.OAuthClientMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OAuthClientFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OAuthClientMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OAuthClientMutation", m)
+}
+
+// The OAuthSigningKeyFunc type is an adapter to allow the use of ordinary
+// function as OAuthSigningKey mutator.
+type OAuthSigningKeyFunc func(context.Context, *ent.OAuthSigningKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OAuthSigningKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OAuthSigningKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OAuthSigningKeyMutation", m)
 }
 
 // The ProfileEventFunc type is an adapter to allow the use of ordinary
@@ -81,6 +153,30 @@ func (f ProfileWebhookFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProfileWebhookMutation", m)
 }
 
+// The ReplayNonceFunc type is an adapter to allow the use of ordinary
+// function as ReplayNonce mutator.
+type ReplayNonceFunc func(context.Context, *ent.ReplayNonceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReplayNonceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReplayNonceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReplayNonceMutation", m)
+}
+
+// The SecuritySettingFunc type is an adapter to allow the use of ordinary
+// function as SecuritySetting mutator.
+type SecuritySettingFunc func(context.Context, *ent.SecuritySettingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SecuritySettingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SecuritySettingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SecuritySettingMutation", m)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary
 // function as User mutator.
 type UserFunc func(context.Context, *ent.UserMutation) (ent.Value, error)
@@ -91,6 +187,18 @@ func (f UserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserMutation", m)
+}
+
+// The WebhookCredentialFunc type is an adapter to allow the use of ordinary
+// function as WebhookCredential mutator.
+type WebhookCredentialFunc func(context.Context, *ent.WebhookCredentialMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookCredentialFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookCredentialMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookCredentialMutation", m)
 }
 
 // Condition is a hook condition function.

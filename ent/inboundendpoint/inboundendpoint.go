@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 )
@@ -34,8 +35,26 @@ const (
 	FieldOnUnknownUser = "on_unknown_user"
 	// FieldHmacSecret holds the string denoting the hmac_secret field in the database.
 	FieldHmacSecret = "hmac_secret"
+	// FieldLinkedWebhookIds holds the string denoting the linked_webhook_ids field in the database.
+	FieldLinkedWebhookIds = "linked_webhook_ids"
+	// EdgeRequests holds the string denoting the requests edge name in mutations.
+	EdgeRequests = "requests"
+	// EdgeOauthClients holds the string denoting the oauth_clients edge name in mutations.
+	EdgeOauthClients = "oauth_clients"
 	// Table holds the table name of the inboundendpoint in the database.
 	Table = "inbound_endpoints"
+	// RequestsTable is the table that holds the requests relation/edge.
+	RequestsTable = "inbound_requests"
+	// RequestsInverseTable is the table name for the InboundRequest entity.
+	// It exists in this package in order to avoid circular dependency with the "inboundrequest" package.
+	RequestsInverseTable = "inbound_requests"
+	// RequestsColumn is the table column denoting the requests relation/edge.
+	RequestsColumn = "endpoint_id"
+	// OauthClientsTable is the table that holds the oauth_clients relation/edge. The primary key declared below.
+	OauthClientsTable = "oauth_client_endpoints"
+	// OauthClientsInverseTable is the table name for the OAuthClient entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthclient" package.
+	OauthClientsInverseTable = "oauth_clients"
 )
 
 // Columns holds all SQL columns for inboundendpoint fields.
@@ -50,7 +69,14 @@ var Columns = []string{
 	FieldInputParameters,
 	FieldOnUnknownUser,
 	FieldHmacSecret,
+	FieldLinkedWebhookIds,
 }
+
+var (
+	// OauthClientsPrimaryKey and OauthClientsColumn2 are the table columns denoting the
+	// primary key for the oauth_clients relation (M2M).
+	OauthClientsPrimaryKey = []string{"oauth_client_id", "inbound_endpoint_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -151,6 +177,48 @@ func ByOnUnknownUser(opts ...sql.OrderTermOption) OrderOption {
 // ByHmacSecret orders the results by the hmac_secret field.
 func ByHmacSecret(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHmacSecret, opts...).ToFunc()
+}
+
+// ByRequestsCount orders the results by requests count.
+func ByRequestsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRequestsStep(), opts...)
+	}
+}
+
+// ByRequests orders the results by requests terms.
+func ByRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthClientsCount orders the results by oauth_clients count.
+func ByOauthClientsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthClientsStep(), opts...)
+	}
+}
+
+// ByOauthClients orders the results by oauth_clients terms.
+func ByOauthClients(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthClientsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+func newRequestsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RequestsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RequestsTable, RequestsColumn),
+	)
+}
+func newOauthClientsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthClientsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, OauthClientsTable, OauthClientsPrimaryKey...),
+	)
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 )
@@ -438,6 +439,62 @@ func HmacSecretEqualFold(v string) predicate.InboundEndpoint {
 // HmacSecretContainsFold applies the ContainsFold predicate on the "hmac_secret" field.
 func HmacSecretContainsFold(v string) predicate.InboundEndpoint {
 	return predicate.InboundEndpoint(sql.FieldContainsFold(FieldHmacSecret, v))
+}
+
+// LinkedWebhookIdsIsNil applies the IsNil predicate on the "linked_webhook_ids" field.
+func LinkedWebhookIdsIsNil() predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(sql.FieldIsNull(FieldLinkedWebhookIds))
+}
+
+// LinkedWebhookIdsNotNil applies the NotNil predicate on the "linked_webhook_ids" field.
+func LinkedWebhookIdsNotNil() predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(sql.FieldNotNull(FieldLinkedWebhookIds))
+}
+
+// HasRequests applies the HasEdge predicate on the "requests" edge.
+func HasRequests() predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RequestsTable, RequestsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRequestsWith applies the HasEdge predicate on the "requests" edge with a given conditions (other predicates).
+func HasRequestsWith(preds ...predicate.InboundRequest) predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(func(s *sql.Selector) {
+		step := newRequestsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthClients applies the HasEdge predicate on the "oauth_clients" edge.
+func HasOauthClients() predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, OauthClientsTable, OauthClientsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthClientsWith applies the HasEdge predicate on the "oauth_clients" edge with a given conditions (other predicates).
+func HasOauthClientsWith(preds ...predicate.OAuthClient) predicate.InboundEndpoint {
+	return predicate.InboundEndpoint(func(s *sql.Selector) {
+		step := newOauthClientsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

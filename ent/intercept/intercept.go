@@ -8,14 +8,23 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/profilehooks/profilehooks/ent"
+	"github.com/profilehooks/profilehooks/ent/apitoken"
+	"github.com/profilehooks/profilehooks/ent/auditentry"
 	"github.com/profilehooks/profilehooks/ent/customprofilefield"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundendpoint"
+	"github.com/profilehooks/profilehooks/ent/inboundrequest"
+	"github.com/profilehooks/profilehooks/ent/oauthclient"
+	"github.com/profilehooks/profilehooks/ent/oauthsigningkey"
 	"github.com/profilehooks/profilehooks/ent/predicate"
 	"github.com/profilehooks/profilehooks/ent/profileevent"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
+	"github.com/profilehooks/profilehooks/ent/replaynonce"
+	"github.com/profilehooks/profilehooks/ent/securitysetting"
 	"github.com/profilehooks/profilehooks/ent/user"
+	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -72,6 +81,60 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The APITokenFunc type is an adapter to allow the use of ordinary function as a Querier.
+type APITokenFunc func(context.Context, *ent.APITokenQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f APITokenFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.APITokenQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.APITokenQuery", q)
+}
+
+// The TraverseAPIToken type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAPIToken func(context.Context, *ent.APITokenQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAPIToken) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAPIToken) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.APITokenQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.APITokenQuery", q)
+}
+
+// The AuditEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditEntryFunc func(context.Context, *ent.AuditEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditEntryQuery", q)
+}
+
+// The TraverseAuditEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditEntry func(context.Context, *ent.AuditEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEntryQuery", q)
 }
 
 // The CustomProfileFieldFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -155,6 +218,33 @@ func (f TraverseDeliveryAttempt) Traverse(ctx context.Context, q ent.Query) erro
 	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryAttemptQuery", q)
 }
 
+// The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IdempotencyKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IdempotencyKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IdempotencyKeyQuery", q)
+}
+
+// The TraverseIdempotencyKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIdempotencyKey func(context.Context, *ent.IdempotencyKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIdempotencyKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIdempotencyKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IdempotencyKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IdempotencyKeyQuery", q)
+}
+
 // The InboundEndpointFunc type is an adapter to allow the use of ordinary function as a Querier.
 type InboundEndpointFunc func(context.Context, *ent.InboundEndpointQuery) (ent.Value, error)
 
@@ -180,6 +270,87 @@ func (f TraverseInboundEndpoint) Traverse(ctx context.Context, q ent.Query) erro
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InboundEndpointQuery", q)
+}
+
+// The InboundRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type InboundRequestFunc func(context.Context, *ent.InboundRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f InboundRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.InboundRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.InboundRequestQuery", q)
+}
+
+// The TraverseInboundRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseInboundRequest func(context.Context, *ent.InboundRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseInboundRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseInboundRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.InboundRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.InboundRequestQuery", q)
+}
+
+// The OAuthClientFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OAuthClientFunc func(context.Context, *ent.OAuthClientQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OAuthClientFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OAuthClientQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OAuthClientQuery", q)
+}
+
+// The TraverseOAuthClient type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOAuthClient func(context.Context, *ent.OAuthClientQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOAuthClient) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOAuthClient) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OAuthClientQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OAuthClientQuery", q)
+}
+
+// The OAuthSigningKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OAuthSigningKeyFunc func(context.Context, *ent.OAuthSigningKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OAuthSigningKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OAuthSigningKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OAuthSigningKeyQuery", q)
+}
+
+// The TraverseOAuthSigningKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOAuthSigningKey func(context.Context, *ent.OAuthSigningKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOAuthSigningKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOAuthSigningKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OAuthSigningKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OAuthSigningKeyQuery", q)
 }
 
 // The ProfileEventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -236,6 +407,60 @@ func (f TraverseProfileWebhook) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProfileWebhookQuery", q)
 }
 
+// The ReplayNonceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReplayNonceFunc func(context.Context, *ent.ReplayNonceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReplayNonceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReplayNonceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReplayNonceQuery", q)
+}
+
+// The TraverseReplayNonce type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReplayNonce func(context.Context, *ent.ReplayNonceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReplayNonce) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReplayNonce) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReplayNonceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReplayNonceQuery", q)
+}
+
+// The SecuritySettingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SecuritySettingFunc func(context.Context, *ent.SecuritySettingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SecuritySettingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SecuritySettingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SecuritySettingQuery", q)
+}
+
+// The TraverseSecuritySetting type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSecuritySetting func(context.Context, *ent.SecuritySettingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSecuritySetting) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSecuritySetting) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SecuritySettingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SecuritySettingQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -263,23 +488,68 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The WebhookCredentialFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebhookCredentialFunc func(context.Context, *ent.WebhookCredentialQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebhookCredentialFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebhookCredentialQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebhookCredentialQuery", q)
+}
+
+// The TraverseWebhookCredential type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebhookCredential func(context.Context, *ent.WebhookCredentialQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebhookCredential) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebhookCredential) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookCredentialQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebhookCredentialQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.APITokenQuery:
+		return &query[*ent.APITokenQuery, predicate.APIToken, apitoken.OrderOption]{typ: ent.TypeAPIToken, tq: q}, nil
+	case *ent.AuditEntryQuery:
+		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
 	case *ent.CustomProfileFieldQuery:
 		return &query[*ent.CustomProfileFieldQuery, predicate.CustomProfileField, customprofilefield.OrderOption]{typ: ent.TypeCustomProfileField, tq: q}, nil
 	case *ent.DeliveryQuery:
 		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
 	case *ent.DeliveryAttemptQuery:
 		return &query[*ent.DeliveryAttemptQuery, predicate.DeliveryAttempt, deliveryattempt.OrderOption]{typ: ent.TypeDeliveryAttempt, tq: q}, nil
+	case *ent.IdempotencyKeyQuery:
+		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.InboundEndpointQuery:
 		return &query[*ent.InboundEndpointQuery, predicate.InboundEndpoint, inboundendpoint.OrderOption]{typ: ent.TypeInboundEndpoint, tq: q}, nil
+	case *ent.InboundRequestQuery:
+		return &query[*ent.InboundRequestQuery, predicate.InboundRequest, inboundrequest.OrderOption]{typ: ent.TypeInboundRequest, tq: q}, nil
+	case *ent.OAuthClientQuery:
+		return &query[*ent.OAuthClientQuery, predicate.OAuthClient, oauthclient.OrderOption]{typ: ent.TypeOAuthClient, tq: q}, nil
+	case *ent.OAuthSigningKeyQuery:
+		return &query[*ent.OAuthSigningKeyQuery, predicate.OAuthSigningKey, oauthsigningkey.OrderOption]{typ: ent.TypeOAuthSigningKey, tq: q}, nil
 	case *ent.ProfileEventQuery:
 		return &query[*ent.ProfileEventQuery, predicate.ProfileEvent, profileevent.OrderOption]{typ: ent.TypeProfileEvent, tq: q}, nil
 	case *ent.ProfileWebhookQuery:
 		return &query[*ent.ProfileWebhookQuery, predicate.ProfileWebhook, profilewebhook.OrderOption]{typ: ent.TypeProfileWebhook, tq: q}, nil
+	case *ent.ReplayNonceQuery:
+		return &query[*ent.ReplayNonceQuery, predicate.ReplayNonce, replaynonce.OrderOption]{typ: ent.TypeReplayNonce, tq: q}, nil
+	case *ent.SecuritySettingQuery:
+		return &query[*ent.SecuritySettingQuery, predicate.SecuritySetting, securitysetting.OrderOption]{typ: ent.TypeSecuritySetting, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.WebhookCredentialQuery:
+		return &query[*ent.WebhookCredentialQuery, predicate.WebhookCredential, webhookcredential.OrderOption]{typ: ent.TypeWebhookCredential, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -3,11 +3,74 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
 
 var (
+	// APITokensColumns holds the columns for the "api_tokens" table.
+	APITokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "VIEWER"}},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "hint", Type: field.TypeString},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// APITokensTable holds the schema information for the "api_tokens" table.
+	APITokensTable = &schema.Table{
+		Name:       "api_tokens",
+		Columns:    APITokensColumns,
+		PrimaryKey: []*schema.Column{APITokensColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apitoken_name",
+				Unique:  false,
+				Columns: []*schema.Column{APITokensColumns[1]},
+			},
+		},
+	}
+	// AuditEntriesColumns holds the columns for the "audit_entries" table.
+	AuditEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "actor_name", Type: field.TypeString, Default: ""},
+		{Name: "credential", Type: field.TypeEnum, Enums: []string{"DEV_MODE", "ADMIN_TOKEN", "API_TOKEN", "OIDC"}},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "VIEWER"}},
+		{Name: "operation", Type: field.TypeString},
+		{Name: "target_id", Type: field.TypeString, Default: ""},
+		{Name: "outcome", Type: field.TypeString},
+		{Name: "client_address", Type: field.TypeString, Default: ""},
+	}
+	// AuditEntriesTable holds the schema information for the "audit_entries" table.
+	AuditEntriesTable = &schema.Table{
+		Name:       "audit_entries",
+		Columns:    AuditEntriesColumns,
+		PrimaryKey: []*schema.Column{AuditEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditentry_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_actor_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[2], AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_target_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[7]},
+			},
+		},
+	}
 	// CustomProfileFieldsColumns holds the columns for the "custom_profile_fields" table.
 	CustomProfileFieldsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -132,6 +195,35 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "endpoint_id", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "status", Type: field.TypeInt, Default: 0},
+		{Name: "response", Type: field.TypeBytes, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_endpoint_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2]},
+			},
+			{
+				Name:    "idempotencykey_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[7]},
+			},
+		},
+	}
 	// InboundEndpointsColumns holds the columns for the "inbound_endpoints" table.
 	InboundEndpointsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -144,12 +236,85 @@ var (
 		{Name: "input_parameters", Type: field.TypeJSON},
 		{Name: "on_unknown_user", Type: field.TypeEnum, Enums: []string{"REJECT", "CREATE"}, Default: "REJECT"},
 		{Name: "hmac_secret", Type: field.TypeString},
+		{Name: "linked_webhook_ids", Type: field.TypeJSON, Nullable: true},
 	}
 	// InboundEndpointsTable holds the schema information for the "inbound_endpoints" table.
 	InboundEndpointsTable = &schema.Table{
 		Name:       "inbound_endpoints",
 		Columns:    InboundEndpointsColumns,
 		PrimaryKey: []*schema.Column{InboundEndpointsColumns[0]},
+	}
+	// InboundRequestsColumns holds the columns for the "inbound_requests" table.
+	InboundRequestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "received_at", Type: field.TypeTime},
+		{Name: "client", Type: field.TypeString, Nullable: true},
+		{Name: "remote_addr", Type: field.TypeString},
+		{Name: "status", Type: field.TypeInt},
+		{Name: "objects", Type: field.TypeInt, Default: 0},
+		{Name: "user_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "changed_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true},
+		{Name: "idempotent_replay", Type: field.TypeBool, Default: false},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+		{Name: "body_truncated", Type: field.TypeBool, Default: false},
+		{Name: "duration_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "endpoint_id", Type: field.TypeString},
+	}
+	// InboundRequestsTable holds the schema information for the "inbound_requests" table.
+	InboundRequestsTable = &schema.Table{
+		Name:       "inbound_requests",
+		Columns:    InboundRequestsColumns,
+		PrimaryKey: []*schema.Column{InboundRequestsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "inbound_requests_inbound_endpoints_requests",
+				Columns:    []*schema.Column{InboundRequestsColumns[13]},
+				RefColumns: []*schema.Column{InboundEndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "inboundrequest_endpoint_id_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{InboundRequestsColumns[13], InboundRequestsColumns[1]},
+			},
+			{
+				Name:    "inboundrequest_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{InboundRequestsColumns[1]},
+			},
+		},
+	}
+	// OauthClientsColumns holds the columns for the "oauth_clients" table.
+	OauthClientsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString},
+		{Name: "client_id", Type: field.TypeString, Unique: true},
+		{Name: "secret_hash", Type: field.TypeString},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// OauthClientsTable holds the schema information for the "oauth_clients" table.
+	OauthClientsTable = &schema.Table{
+		Name:       "oauth_clients",
+		Columns:    OauthClientsColumns,
+		PrimaryKey: []*schema.Column{OauthClientsColumns[0]},
+	}
+	// OauthSigningKeysColumns holds the columns for the "oauth_signing_keys" table.
+	OauthSigningKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "kid", Type: field.TypeString, Unique: true},
+		{Name: "private_key", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// OauthSigningKeysTable holds the schema information for the "oauth_signing_keys" table.
+	OauthSigningKeysTable = &schema.Table{
+		Name:       "oauth_signing_keys",
+		Columns:    OauthSigningKeysColumns,
+		PrimaryKey: []*schema.Column{OauthSigningKeysColumns[0]},
 	}
 	// ProfileEventsColumns holds the columns for the "profile_events" table.
 	ProfileEventsColumns = []*schema.Column{
@@ -210,12 +375,62 @@ var (
 		{Name: "timeout_seconds", Type: field.TypeInt, Default: 10},
 		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
 		{Name: "disabled_reason", Type: field.TypeString, Nullable: true},
+		{Name: "credential_id", Type: field.TypeString, Nullable: true},
 	}
 	// ProfileWebhooksTable holds the schema information for the "profile_webhooks" table.
 	ProfileWebhooksTable = &schema.Table{
 		Name:       "profile_webhooks",
 		Columns:    ProfileWebhooksColumns,
 		PrimaryKey: []*schema.Column{ProfileWebhooksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "profile_webhooks_webhook_credentials_webhooks",
+				Columns:    []*schema.Column{ProfileWebhooksColumns[17]},
+				RefColumns: []*schema.Column{WebhookCredentialsColumns[0]},
+				OnDelete:   schema.Restrict,
+			},
+		},
+	}
+	// ReplayNoncesColumns holds the columns for the "replay_nonces" table.
+	ReplayNoncesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "endpoint_id", Type: field.TypeString},
+		{Name: "message_id", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// ReplayNoncesTable holds the schema information for the "replay_nonces" table.
+	ReplayNoncesTable = &schema.Table{
+		Name:       "replay_nonces",
+		Columns:    ReplayNoncesColumns,
+		PrimaryKey: []*schema.Column{ReplayNoncesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "replaynonce_endpoint_id_message_id",
+				Unique:  true,
+				Columns: []*schema.Column{ReplayNoncesColumns[1], ReplayNoncesColumns[2]},
+			},
+			{
+				Name:    "replaynonce_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReplayNoncesColumns[3]},
+			},
+		},
+	}
+	// SecuritySettingsColumns holds the columns for the "security_settings" table.
+	SecuritySettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "access_token_lifetime_seconds", Type: field.TypeInt64},
+		{Name: "trusted_issuers", Type: field.TypeJSON},
+		{Name: "inbound_allowlist", Type: field.TypeJSON},
+		{Name: "cors_origins", Type: field.TypeJSON},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "updated_by", Type: field.TypeString, Default: ""},
+	}
+	// SecuritySettingsTable holds the schema information for the "security_settings" table.
+	SecuritySettingsTable = &schema.Table{
+		Name:       "security_settings",
+		Columns:    SecuritySettingsColumns,
+		PrimaryKey: []*schema.Column{SecuritySettingsColumns[0]},
 	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
@@ -264,15 +479,77 @@ var (
 			},
 		},
 	}
+	// WebhookCredentialsColumns holds the columns for the "webhook_credentials" table.
+	WebhookCredentialsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_PASSWORD", "BEARER", "BASIC", "API_KEY_HEADER"}},
+		{Name: "token_url", Type: field.TypeString, Nullable: true},
+		{Name: "client_id", Type: field.TypeString, Nullable: true},
+		{Name: "client_secret", Type: field.TypeString, Nullable: true},
+		{Name: "client_secret_hint", Type: field.TypeString, Nullable: true},
+		{Name: "username", Type: field.TypeString, Nullable: true},
+		{Name: "password", Type: field.TypeString, Nullable: true},
+		{Name: "password_hint", Type: field.TypeString, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON, Nullable: true},
+		{Name: "audience", Type: field.TypeString, Nullable: true},
+		{Name: "token", Type: field.TypeString, Nullable: true},
+		{Name: "token_hint", Type: field.TypeString, Nullable: true},
+		{Name: "header_name", Type: field.TypeString, Nullable: true},
+		{Name: "version", Type: field.TypeInt64, Default: 1},
+	}
+	// WebhookCredentialsTable holds the schema information for the "webhook_credentials" table.
+	WebhookCredentialsTable = &schema.Table{
+		Name:       "webhook_credentials",
+		Columns:    WebhookCredentialsColumns,
+		PrimaryKey: []*schema.Column{WebhookCredentialsColumns[0]},
+	}
+	// OauthClientEndpointsColumns holds the columns for the "oauth_client_endpoints" table.
+	OauthClientEndpointsColumns = []*schema.Column{
+		{Name: "oauth_client_id", Type: field.TypeString},
+		{Name: "inbound_endpoint_id", Type: field.TypeString},
+	}
+	// OauthClientEndpointsTable holds the schema information for the "oauth_client_endpoints" table.
+	OauthClientEndpointsTable = &schema.Table{
+		Name:       "oauth_client_endpoints",
+		Columns:    OauthClientEndpointsColumns,
+		PrimaryKey: []*schema.Column{OauthClientEndpointsColumns[0], OauthClientEndpointsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_client_endpoints_oauth_client_id",
+				Columns:    []*schema.Column{OauthClientEndpointsColumns[0]},
+				RefColumns: []*schema.Column{OauthClientsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "oauth_client_endpoints_inbound_endpoint_id",
+				Columns:    []*schema.Column{OauthClientEndpointsColumns[1]},
+				RefColumns: []*schema.Column{InboundEndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APITokensTable,
+		AuditEntriesTable,
 		CustomProfileFieldsTable,
 		DeliveriesTable,
 		DeliveryAttemptsTable,
+		IdempotencyKeysTable,
 		InboundEndpointsTable,
+		InboundRequestsTable,
+		OauthClientsTable,
+		OauthSigningKeysTable,
 		ProfileEventsTable,
 		ProfileWebhooksTable,
+		ReplayNoncesTable,
+		SecuritySettingsTable,
 		UsersTable,
+		WebhookCredentialsTable,
+		OauthClientEndpointsTable,
 	}
 )
 
@@ -281,5 +558,21 @@ func init() {
 	DeliveriesTable.ForeignKeys[1].RefTable = UsersTable
 	DeliveriesTable.ForeignKeys[2].RefTable = ProfileWebhooksTable
 	DeliveryAttemptsTable.ForeignKeys[0].RefTable = DeliveriesTable
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		Table: "idempotency_keys",
+	}
+	InboundRequestsTable.ForeignKeys[0].RefTable = InboundEndpointsTable
+	OauthClientsTable.Annotation = &entsql.Annotation{
+		Table: "oauth_clients",
+	}
+	OauthSigningKeysTable.Annotation = &entsql.Annotation{
+		Table: "oauth_signing_keys",
+	}
 	ProfileEventsTable.ForeignKeys[0].RefTable = UsersTable
+	ProfileWebhooksTable.ForeignKeys[0].RefTable = WebhookCredentialsTable
+	ReplayNoncesTable.Annotation = &entsql.Annotation{
+		Table: "replay_nonces",
+	}
+	OauthClientEndpointsTable.ForeignKeys[0].RefTable = OauthClientsTable
+	OauthClientEndpointsTable.ForeignKeys[1].RefTable = InboundEndpointsTable
 }

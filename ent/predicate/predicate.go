@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIToken is the predicate function for apitoken builders.
+type APIToken func(*sql.Selector)
+
+// AuditEntry is the predicate function for auditentry builders.
+type AuditEntry func(*sql.Selector)
+
 // CustomProfileField is the predicate function for customprofilefield builders.
 type CustomProfileField func(*sql.Selector)
 
@@ -15,8 +21,20 @@ type Delivery func(*sql.Selector)
 // DeliveryAttempt is the predicate function for deliveryattempt builders.
 type DeliveryAttempt func(*sql.Selector)
 
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
+
 // InboundEndpoint is the predicate function for inboundendpoint builders.
 type InboundEndpoint func(*sql.Selector)
+
+// InboundRequest is the predicate function for inboundrequest builders.
+type InboundRequest func(*sql.Selector)
+
+// OAuthClient is the predicate function for oauthclient builders.
+type OAuthClient func(*sql.Selector)
+
+// OAuthSigningKey is the predicate function for oauthsigningkey builders.
+type OAuthSigningKey func(*sql.Selector)
 
 // ProfileEvent is the predicate function for profileevent builders.
 type ProfileEvent func(*sql.Selector)
@@ -24,5 +42,14 @@ type ProfileEvent func(*sql.Selector)
 // ProfileWebhook is the predicate function for profilewebhook builders.
 type ProfileWebhook func(*sql.Selector)
 
+// ReplayNonce is the predicate function for replaynonce builders.
+type ReplayNonce func(*sql.Selector)
+
+// SecuritySetting is the predicate function for securitysetting builders.
+type SecuritySetting func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// WebhookCredential is the predicate function for webhookcredential builders.
+type WebhookCredential func(*sql.Selector)

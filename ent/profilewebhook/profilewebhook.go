@@ -46,8 +46,12 @@ const (
 	FieldFailingSince = "failing_since"
 	// FieldDisabledReason holds the string denoting the disabled_reason field in the database.
 	FieldDisabledReason = "disabled_reason"
+	// FieldCredentialID holds the string denoting the credential_id field in the database.
+	FieldCredentialID = "credential_id"
 	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
 	EdgeDeliveries = "deliveries"
+	// EdgeCredential holds the string denoting the credential edge name in mutations.
+	EdgeCredential = "credential"
 	// Table holds the table name of the profilewebhook in the database.
 	Table = "profile_webhooks"
 	// DeliveriesTable is the table that holds the deliveries relation/edge.
@@ -57,6 +61,13 @@ const (
 	DeliveriesInverseTable = "deliveries"
 	// DeliveriesColumn is the table column denoting the deliveries relation/edge.
 	DeliveriesColumn = "webhook_id"
+	// CredentialTable is the table that holds the credential relation/edge.
+	CredentialTable = "profile_webhooks"
+	// CredentialInverseTable is the table name for the WebhookCredential entity.
+	// It exists in this package in order to avoid circular dependency with the "webhookcredential" package.
+	CredentialInverseTable = "webhook_credentials"
+	// CredentialColumn is the table column denoting the credential relation/edge.
+	CredentialColumn = "credential_id"
 )
 
 // Columns holds all SQL columns for profilewebhook fields.
@@ -78,6 +89,7 @@ var Columns = []string{
 	FieldTimeoutSeconds,
 	FieldFailingSince,
 	FieldDisabledReason,
+	FieldCredentialID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -179,6 +191,11 @@ func ByDisabledReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisabledReason, opts...).ToFunc()
 }
 
+// ByCredentialID orders the results by the credential_id field.
+func ByCredentialID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCredentialID, opts...).ToFunc()
+}
+
 // ByDeliveriesCount orders the results by deliveries count.
 func ByDeliveriesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -192,10 +209,24 @@ func ByDeliveries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newDeliveriesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCredentialField orders the results by credential field.
+func ByCredentialField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCredentialStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newDeliveriesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DeliveriesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DeliveriesTable, DeliveriesColumn),
+	)
+}
+func newCredentialStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CredentialInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, CredentialTable, CredentialColumn),
 	)
 }

@@ -125,6 +125,11 @@ func DisabledReason(v string) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(sql.FieldEQ(FieldDisabledReason, v))
 }
 
+// CredentialID applies equality check predicate on the "credential_id" field. It's identical to CredentialIDEQ.
+func CredentialID(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldCredentialID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(sql.FieldEQ(FieldCreatedAt, v))
@@ -750,6 +755,81 @@ func DisabledReasonContainsFold(v string) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(sql.FieldContainsFold(FieldDisabledReason, v))
 }
 
+// CredentialIDEQ applies the EQ predicate on the "credential_id" field.
+func CredentialIDEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEQ(FieldCredentialID, v))
+}
+
+// CredentialIDNEQ applies the NEQ predicate on the "credential_id" field.
+func CredentialIDNEQ(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNEQ(FieldCredentialID, v))
+}
+
+// CredentialIDIn applies the In predicate on the "credential_id" field.
+func CredentialIDIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIn(FieldCredentialID, vs...))
+}
+
+// CredentialIDNotIn applies the NotIn predicate on the "credential_id" field.
+func CredentialIDNotIn(vs ...string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotIn(FieldCredentialID, vs...))
+}
+
+// CredentialIDGT applies the GT predicate on the "credential_id" field.
+func CredentialIDGT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGT(FieldCredentialID, v))
+}
+
+// CredentialIDGTE applies the GTE predicate on the "credential_id" field.
+func CredentialIDGTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldGTE(FieldCredentialID, v))
+}
+
+// CredentialIDLT applies the LT predicate on the "credential_id" field.
+func CredentialIDLT(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLT(FieldCredentialID, v))
+}
+
+// CredentialIDLTE applies the LTE predicate on the "credential_id" field.
+func CredentialIDLTE(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldLTE(FieldCredentialID, v))
+}
+
+// CredentialIDContains applies the Contains predicate on the "credential_id" field.
+func CredentialIDContains(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContains(FieldCredentialID, v))
+}
+
+// CredentialIDHasPrefix applies the HasPrefix predicate on the "credential_id" field.
+func CredentialIDHasPrefix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasPrefix(FieldCredentialID, v))
+}
+
+// CredentialIDHasSuffix applies the HasSuffix predicate on the "credential_id" field.
+func CredentialIDHasSuffix(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldHasSuffix(FieldCredentialID, v))
+}
+
+// CredentialIDIsNil applies the IsNil predicate on the "credential_id" field.
+func CredentialIDIsNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldIsNull(FieldCredentialID))
+}
+
+// CredentialIDNotNil applies the NotNil predicate on the "credential_id" field.
+func CredentialIDNotNil() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldNotNull(FieldCredentialID))
+}
+
+// CredentialIDEqualFold applies the EqualFold predicate on the "credential_id" field.
+func CredentialIDEqualFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldEqualFold(FieldCredentialID, v))
+}
+
+// CredentialIDContainsFold applies the ContainsFold predicate on the "credential_id" field.
+func CredentialIDContainsFold(v string) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(sql.FieldContainsFold(FieldCredentialID, v))
+}
+
 // HasDeliveries applies the HasEdge predicate on the "deliveries" edge.
 func HasDeliveries() predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(func(s *sql.Selector) {
@@ -765,6 +845,29 @@ func HasDeliveries() predicate.ProfileWebhook {
 func HasDeliveriesWith(preds ...predicate.Delivery) predicate.ProfileWebhook {
 	return predicate.ProfileWebhook(func(s *sql.Selector) {
 		step := newDeliveriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCredential applies the HasEdge predicate on the "credential" edge.
+func HasCredential() predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, CredentialTable, CredentialColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCredentialWith applies the HasEdge predicate on the "credential" edge with a given conditions (other predicates).
+func HasCredentialWith(preds ...predicate.WebhookCredential) predicate.ProfileWebhook {
+	return predicate.ProfileWebhook(func(s *sql.Selector) {
+		step := newCredentialStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

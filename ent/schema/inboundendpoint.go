@@ -3,7 +3,9 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
@@ -38,6 +40,20 @@ func (InboundEndpoint) Fields() []ent.Field {
 			Annotations(entgql.Type("UnknownUserPolicy")),
 		field.String("hmac_secret").Sensitive().
 			Comment("The whsec_ secret for HMAC authentication, sealed with the service's secret key."),
+		field.Strings("linked_webhook_ids").Optional().
+			Comment("Webhooks that talk to the same third party: changes that came in through this endpoint are never sent to them.").
+			Annotations(entgql.Type("[ID!]"), entgql.MapsTo("linkedWebhookIds"), entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Edges of the InboundEndpoint.
+func (InboundEndpoint) Edges() []ent.Edge {
+	return []ent.Edge{
+		// The inbound log; deleted with the endpoint.
+		edge.To("requests", InboundRequest.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
+		edge.From("oauth_clients", OAuthClient.Type).Ref("endpoints").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -53,6 +53,9 @@ func (ProfileWebhook) Fields() []ent.Field {
 		field.String("disabled_reason").Optional().
 			Comment("Why the service disabled the webhook (410 Gone, failing too long); empty when an admin did.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("credential_id").Optional().Nillable().
+			Comment("The webhook credential its requests authenticate with; null for none.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -61,6 +64,7 @@ func (ProfileWebhook) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("deliveries", Delivery.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
+		edge.From("credential", WebhookCredential.Type).Ref("webhooks").Field("credential_id").Unique(),
 	}
 }
 

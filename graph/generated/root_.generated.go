@@ -11,9 +11,12 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/profilehooks/profilehooks/access"
+	"github.com/profilehooks/profilehooks/credential"
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/graph/model"
+	"github.com/profilehooks/profilehooks/oauthserver"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/webhook"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -39,9 +42,66 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ApiToken struct {
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Hint       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Role       func(childComplexity int) int
+	}
+
+	ApiTokenConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ApiTokenEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		Actor         func(childComplexity int) int
+		ActorName     func(childComplexity int) int
+		ClientAddress func(childComplexity int) int
+		Credential    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OccurredAt    func(childComplexity int) int
+		Operation     func(childComplexity int) int
+		Outcome       func(childComplexity int) int
+		Role          func(childComplexity int) int
+		TargetID      func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CreateApiTokenPayload struct {
+		APIToken func(childComplexity int) int
+		Token    func(childComplexity int) int
+	}
+
 	CreateInboundEndpointPayload struct {
 		InboundEndpoint func(childComplexity int) int
 		SigningSecret   func(childComplexity int) int
+	}
+
+	CreateOAuthClientPayload struct {
+		ClientSecret func(childComplexity int) int
+		OAuthClient  func(childComplexity int) int
 	}
 
 	CreateProfileWebhookPayload struct {
@@ -138,15 +198,17 @@ type ComplexityRoot struct {
 	}
 
 	InboundEndpoint struct {
-		AuthMode        func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Enabled         func(childComplexity int) int
-		ID              func(childComplexity int) int
-		InputParameters func(childComplexity int) int
-		Name            func(childComplexity int) int
-		OnUnknownUser   func(childComplexity int) int
-		URL             func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		AuthMode         func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Enabled          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		InputParameters  func(childComplexity int) int
+		LinkedWebhookIds func(childComplexity int) int
+		Name             func(childComplexity int) int
+		OnUnknownUser    func(childComplexity int) int
+		Requests         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InboundRequestOrder, where *ent.InboundRequestWhereInput) int
+		URL              func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	InboundEndpointConnection struct {
@@ -160,6 +222,64 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InboundError struct {
+		Code       func(childComplexity int) int
+		InputField func(childComplexity int) int
+		Message    func(childComplexity int) int
+	}
+
+	InboundFieldChange struct {
+		From         func(childComplexity int) int
+		ProfileField func(childComplexity int) int
+		To           func(childComplexity int) int
+	}
+
+	InboundMappedValue struct {
+		APIField     func(childComplexity int) int
+		Present      func(childComplexity int) int
+		ProfileField func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	InboundRequest struct {
+		Body             func(childComplexity int) int
+		BodyTruncated    func(childComplexity int) int
+		ChangedFields    func(childComplexity int) int
+		Client           func(childComplexity int) int
+		DurationMs       func(childComplexity int) int
+		Endpoint         func(childComplexity int) int
+		Error            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IdempotentReplay func(childComplexity int) int
+		Objects          func(childComplexity int) int
+		ReceivedAt       func(childComplexity int) int
+		RemoteAddr       func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UserIds          func(childComplexity int) int
+	}
+
+	InboundRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InboundRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	InboundTestResult struct {
+		ChangedFields func(childComplexity int) int
+		Changes       func(childComplexity int) int
+		DryRun        func(childComplexity int) int
+		Error         func(childComplexity int) int
+		IgnoredFields func(childComplexity int) int
+		MappedValues  func(childComplexity int) int
+		Status        func(childComplexity int) int
+		User          func(childComplexity int) int
+	}
+
 	InputMapping struct {
 		APIField       func(childComplexity int) int
 		ProfileField   func(childComplexity int) int
@@ -169,23 +289,55 @@ type ComplexityRoot struct {
 	Mutation struct {
 		ActivateUser                 func(childComplexity int, id string) int
 		CancelDelivery               func(childComplexity int, id string) int
+		CreateAPIToken               func(childComplexity int, input access.TokenSpec) int
 		CreateCustomProfileField     func(childComplexity int, input profile.CustomFieldSpec) int
 		CreateInboundEndpoint        func(childComplexity int, input webhook.EndpointSpec) int
+		CreateOAuthClient            func(childComplexity int, input oauthserver.ClientSpec) int
 		CreateProfileWebhook         func(childComplexity int, input webhook.WebhookSpec) int
 		CreateUser                   func(childComplexity int, input model.UserInput) int
+		CreateWebhookCredential      func(childComplexity int, input credential.Spec) int
 		DeactivateUser               func(childComplexity int, id string) int
 		DeleteCustomProfileField     func(childComplexity int, id string) int
 		DeleteInboundEndpoint        func(childComplexity int, id string) int
 		DeleteProfileWebhook         func(childComplexity int, id string) int
+		DeleteWebhookCredential      func(childComplexity int, id string) int
 		PreviewProfileWebhookPayload func(childComplexity int, id string, userID string, trigger schematype.Trigger) int
 		Redeliver                    func(childComplexity int, deliveryID string) int
 		ReplayDeliveries             func(childComplexity int, webhookID string, since time.Time, until *time.Time, statuses []schematype.DeliveryStatus) int
+		RevokeAPIToken               func(childComplexity int, id string) int
+		RevokeOAuthClient            func(childComplexity int, id string) int
+		RotateOAuthClientSecret      func(childComplexity int, id string) int
 		RotateProfileWebhookSecret   func(childComplexity int, id string, gracePeriod *time.Duration) int
+		TestInboundEndpoint          func(childComplexity int, id string, payload any, dryRun *bool) int
 		TestProfileWebhook           func(childComplexity int, id string, userID string, trigger schematype.Trigger, applyResponse *bool) int
+		TestWebhookCredential        func(childComplexity int, id string) int
 		UpdateCustomProfileField     func(childComplexity int, id string, input profile.CustomFieldPatch) int
 		UpdateInboundEndpoint        func(childComplexity int, id string, input webhook.EndpointPatch) int
 		UpdateProfileWebhook         func(childComplexity int, id string, input webhook.WebhookPatch) int
+		UpdateSecuritySettings       func(childComplexity int, input access.SettingsPatch) int
 		UpdateUserProfile            func(childComplexity int, id string, input model.UserInput) int
+		UpdateWebhookCredential      func(childComplexity int, id string, input credential.Patch) int
+	}
+
+	OAuthClient struct {
+		ClientID  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Endpoints func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		RevokedAt func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	OAuthClientConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OAuthClientEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -236,6 +388,7 @@ type ComplexityRoot struct {
 
 	ProfileWebhook struct {
 		CreatedAt               func(childComplexity int) int
+		Credential              func(childComplexity int) int
 		Deliveries              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DeliveryOrder, where *ent.DeliveryWhereInput) int
 		DisabledReason          func(childComplexity int) int
 		Enabled                 func(childComplexity int) int
@@ -265,15 +418,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		APITokens           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ApiTokenOrder, where *ent.ApiTokenWhereInput) int
+		AuditLog            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
 		CustomProfileFields func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CustomProfileFieldOrder, where *ent.CustomProfileFieldWhereInput) int
 		Deliveries          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DeliveryOrder, where *ent.DeliveryWhereInput) int
 		InboundEndpoints    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InboundEndpointOrder, where *ent.InboundEndpointWhereInput) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
+		OauthClients        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OAuthClientOrder, where *ent.OAuthClientWhereInput) int
 		ProfileEvents       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProfileEventOrder, where *ent.ProfileEventWhereInput) int
 		ProfileFields       func(childComplexity int) int
 		ProfileWebhooks     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProfileWebhookOrder, where *ent.ProfileWebhookWhereInput) int
+		SecuritySettings    func(childComplexity int) int
 		Users               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		Viewer              func(childComplexity int) int
+		WebhookCredentials  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.WebhookCredentialOrder, where *ent.WebhookCredentialWhereInput) int
 	}
 
 	RotateProfileWebhookSecretPayload struct {
@@ -281,8 +440,28 @@ type ComplexityRoot struct {
 		SigningSecret           func(childComplexity int) int
 	}
 
+	SecuritySettings struct {
+		AccessTokenLifetime   func(childComplexity int) int
+		CORSOrigins           func(childComplexity int) int
+		InboundAllowlistCIDRs func(childComplexity int) int
+		TrustedIssuers        func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		UpdatedBy             func(childComplexity int) int
+	}
+
 	Subscription struct {
 		DeliveryLog func(childComplexity int, webhookID *string, statuses []schematype.DeliveryStatus) int
+		InboundLog  func(childComplexity int, endpointID *string) int
+	}
+
+	TestWebhookCredentialPayload struct {
+		Error func(childComplexity int) int
+		OK    func(childComplexity int) int
+	}
+
+	TrustedIssuer struct {
+		Audience func(childComplexity int) int
+		Issuer   func(childComplexity int) int
 	}
 
 	User struct {
@@ -325,6 +504,42 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Viewer struct {
+		Credential func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Subject    func(childComplexity int) int
+	}
+
+	WebhookCredential struct {
+		Audience         func(childComplexity int) int
+		ClientID         func(childComplexity int) int
+		ClientSecretHint func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		HeaderName       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Name             func(childComplexity int) int
+		PasswordHint     func(childComplexity int) int
+		Scopes           func(childComplexity int) int
+		TokenHint        func(childComplexity int) int
+		TokenURL         func(childComplexity int) int
+		Type             func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Username         func(childComplexity int) int
+		Webhooks         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProfileWebhookOrder, where *ent.ProfileWebhookWhereInput) int
+	}
+
+	WebhookCredentialConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	WebhookCredentialEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	WebhookPayloadPreview struct {
 		Body    func(childComplexity int) int
 		Headers func(childComplexity int) int
@@ -346,6 +561,199 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ApiToken.createdAt":
+		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedAt(childComplexity), true
+	case "ApiToken.createdBy":
+		if e.ComplexityRoot.ApiToken.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedBy(childComplexity), true
+	case "ApiToken.expiresAt":
+		if e.ComplexityRoot.ApiToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
+	case "ApiToken.hint":
+		if e.ComplexityRoot.ApiToken.Hint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Hint(childComplexity), true
+	case "ApiToken.id":
+		if e.ComplexityRoot.ApiToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+	case "ApiToken.lastUsedAt":
+		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.LastUsedAt(childComplexity), true
+	case "ApiToken.name":
+		if e.ComplexityRoot.ApiToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Name(childComplexity), true
+	case "ApiToken.revokedAt":
+		if e.ComplexityRoot.ApiToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.RevokedAt(childComplexity), true
+	case "ApiToken.role":
+		if e.ComplexityRoot.ApiToken.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Role(childComplexity), true
+
+	case "ApiTokenConnection.edges":
+		if e.ComplexityRoot.ApiTokenConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.Edges(childComplexity), true
+	case "ApiTokenConnection.pageInfo":
+		if e.ComplexityRoot.ApiTokenConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.PageInfo(childComplexity), true
+	case "ApiTokenConnection.totalCount":
+		if e.ComplexityRoot.ApiTokenConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.TotalCount(childComplexity), true
+
+	case "ApiTokenEdge.cursor":
+		if e.ComplexityRoot.ApiTokenEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenEdge.Cursor(childComplexity), true
+	case "ApiTokenEdge.node":
+		if e.ComplexityRoot.ApiTokenEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenEdge.Node(childComplexity), true
+
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.actorName":
+		if e.ComplexityRoot.AuditEntry.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorName(childComplexity), true
+	case "AuditEntry.clientAddress":
+		if e.ComplexityRoot.AuditEntry.ClientAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ClientAddress(childComplexity), true
+	case "AuditEntry.credential":
+		if e.ComplexityRoot.AuditEntry.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Credential(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.occurredAt":
+		if e.ComplexityRoot.AuditEntry.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.OccurredAt(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.outcome":
+		if e.ComplexityRoot.AuditEntry.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Outcome(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.targetId":
+		if e.ComplexityRoot.AuditEntry.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.TargetID(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "CreateApiTokenPayload.apiToken":
+		if e.ComplexityRoot.CreateApiTokenPayload.APIToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.APIToken(childComplexity), true
+	case "CreateApiTokenPayload.token":
+		if e.ComplexityRoot.CreateApiTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Token(childComplexity), true
+
 	case "CreateInboundEndpointPayload.inboundEndpoint":
 		if e.ComplexityRoot.CreateInboundEndpointPayload.InboundEndpoint == nil {
 			break
@@ -358,6 +766,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateInboundEndpointPayload.SigningSecret(childComplexity), true
+
+	case "CreateOAuthClientPayload.clientSecret":
+		if e.ComplexityRoot.CreateOAuthClientPayload.ClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOAuthClientPayload.ClientSecret(childComplexity), true
+	case "CreateOAuthClientPayload.oauthClient":
+		if e.ComplexityRoot.CreateOAuthClientPayload.OAuthClient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOAuthClientPayload.OAuthClient(childComplexity), true
 
 	case "CreateProfileWebhookPayload.profileWebhook":
 		if e.ComplexityRoot.CreateProfileWebhookPayload.ProfileWebhook == nil {
@@ -743,6 +1164,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InboundEndpoint.InputParameters(childComplexity), true
+	case "InboundEndpoint.linkedWebhookIds":
+		if e.ComplexityRoot.InboundEndpoint.LinkedWebhookIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundEndpoint.LinkedWebhookIds(childComplexity), true
 	case "InboundEndpoint.name":
 		if e.ComplexityRoot.InboundEndpoint.Name == nil {
 			break
@@ -755,6 +1182,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InboundEndpoint.OnUnknownUser(childComplexity), true
+	case "InboundEndpoint.requests":
+		if e.ComplexityRoot.InboundEndpoint.Requests == nil {
+			break
+		}
+
+		args, err := ec.field_InboundEndpoint_requests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.InboundEndpoint.Requests(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InboundRequestOrder), args["where"].(*ent.InboundRequestWhereInput)), true
 	case "InboundEndpoint.url":
 		if e.ComplexityRoot.InboundEndpoint.URL == nil {
 			break
@@ -800,6 +1238,235 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InboundEndpointEdge.Node(childComplexity), true
 
+	case "InboundError.code":
+		if e.ComplexityRoot.InboundError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundError.Code(childComplexity), true
+	case "InboundError.field":
+		if e.ComplexityRoot.InboundError.InputField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundError.InputField(childComplexity), true
+	case "InboundError.message":
+		if e.ComplexityRoot.InboundError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundError.Message(childComplexity), true
+
+	case "InboundFieldChange.from":
+		if e.ComplexityRoot.InboundFieldChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundFieldChange.From(childComplexity), true
+	case "InboundFieldChange.profileField":
+		if e.ComplexityRoot.InboundFieldChange.ProfileField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundFieldChange.ProfileField(childComplexity), true
+	case "InboundFieldChange.to":
+		if e.ComplexityRoot.InboundFieldChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundFieldChange.To(childComplexity), true
+
+	case "InboundMappedValue.apiField":
+		if e.ComplexityRoot.InboundMappedValue.APIField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundMappedValue.APIField(childComplexity), true
+	case "InboundMappedValue.present":
+		if e.ComplexityRoot.InboundMappedValue.Present == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundMappedValue.Present(childComplexity), true
+	case "InboundMappedValue.profileField":
+		if e.ComplexityRoot.InboundMappedValue.ProfileField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundMappedValue.ProfileField(childComplexity), true
+	case "InboundMappedValue.value":
+		if e.ComplexityRoot.InboundMappedValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundMappedValue.Value(childComplexity), true
+
+	case "InboundRequest.body":
+		if e.ComplexityRoot.InboundRequest.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Body(childComplexity), true
+	case "InboundRequest.bodyTruncated":
+		if e.ComplexityRoot.InboundRequest.BodyTruncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.BodyTruncated(childComplexity), true
+	case "InboundRequest.changedFields":
+		if e.ComplexityRoot.InboundRequest.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.ChangedFields(childComplexity), true
+	case "InboundRequest.client":
+		if e.ComplexityRoot.InboundRequest.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Client(childComplexity), true
+	case "InboundRequest.durationMs":
+		if e.ComplexityRoot.InboundRequest.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.DurationMs(childComplexity), true
+	case "InboundRequest.endpoint":
+		if e.ComplexityRoot.InboundRequest.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Endpoint(childComplexity), true
+	case "InboundRequest.error":
+		if e.ComplexityRoot.InboundRequest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Error(childComplexity), true
+	case "InboundRequest.id":
+		if e.ComplexityRoot.InboundRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.ID(childComplexity), true
+	case "InboundRequest.idempotentReplay":
+		if e.ComplexityRoot.InboundRequest.IdempotentReplay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.IdempotentReplay(childComplexity), true
+	case "InboundRequest.objects":
+		if e.ComplexityRoot.InboundRequest.Objects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Objects(childComplexity), true
+	case "InboundRequest.receivedAt":
+		if e.ComplexityRoot.InboundRequest.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.ReceivedAt(childComplexity), true
+	case "InboundRequest.remoteAddr":
+		if e.ComplexityRoot.InboundRequest.RemoteAddr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.RemoteAddr(childComplexity), true
+	case "InboundRequest.status":
+		if e.ComplexityRoot.InboundRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.Status(childComplexity), true
+	case "InboundRequest.userIds":
+		if e.ComplexityRoot.InboundRequest.UserIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequest.UserIds(childComplexity), true
+
+	case "InboundRequestConnection.edges":
+		if e.ComplexityRoot.InboundRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequestConnection.Edges(childComplexity), true
+	case "InboundRequestConnection.pageInfo":
+		if e.ComplexityRoot.InboundRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequestConnection.PageInfo(childComplexity), true
+	case "InboundRequestConnection.totalCount":
+		if e.ComplexityRoot.InboundRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequestConnection.TotalCount(childComplexity), true
+
+	case "InboundRequestEdge.cursor":
+		if e.ComplexityRoot.InboundRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequestEdge.Cursor(childComplexity), true
+	case "InboundRequestEdge.node":
+		if e.ComplexityRoot.InboundRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundRequestEdge.Node(childComplexity), true
+
+	case "InboundTestResult.changedFields":
+		if e.ComplexityRoot.InboundTestResult.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.ChangedFields(childComplexity), true
+	case "InboundTestResult.changes":
+		if e.ComplexityRoot.InboundTestResult.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.Changes(childComplexity), true
+	case "InboundTestResult.dryRun":
+		if e.ComplexityRoot.InboundTestResult.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.DryRun(childComplexity), true
+	case "InboundTestResult.error":
+		if e.ComplexityRoot.InboundTestResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.Error(childComplexity), true
+	case "InboundTestResult.ignoredFields":
+		if e.ComplexityRoot.InboundTestResult.IgnoredFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.IgnoredFields(childComplexity), true
+	case "InboundTestResult.mappedValues":
+		if e.ComplexityRoot.InboundTestResult.MappedValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.MappedValues(childComplexity), true
+	case "InboundTestResult.status":
+		if e.ComplexityRoot.InboundTestResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.Status(childComplexity), true
+	case "InboundTestResult.user":
+		if e.ComplexityRoot.InboundTestResult.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboundTestResult.User(childComplexity), true
+
 	case "InputMapping.apiField":
 		if e.ComplexityRoot.InputMapping.APIField == nil {
 			break
@@ -841,6 +1508,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelDelivery(childComplexity, args["id"].(string)), true
+	case "Mutation.createApiToken":
+		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(access.TokenSpec)), true
 	case "Mutation.createCustomProfileField":
 		if e.ComplexityRoot.Mutation.CreateCustomProfileField == nil {
 			break
@@ -863,6 +1541,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateInboundEndpoint(childComplexity, args["input"].(webhook.EndpointSpec)), true
+	case "Mutation.createOAuthClient":
+		if e.ComplexityRoot.Mutation.CreateOAuthClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOAuthClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOAuthClient(childComplexity, args["input"].(oauthserver.ClientSpec)), true
 	case "Mutation.createProfileWebhook":
 		if e.ComplexityRoot.Mutation.CreateProfileWebhook == nil {
 			break
@@ -885,6 +1574,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.UserInput)), true
+	case "Mutation.createWebhookCredential":
+		if e.ComplexityRoot.Mutation.CreateWebhookCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWebhookCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWebhookCredential(childComplexity, args["input"].(credential.Spec)), true
 	case "Mutation.deactivateUser":
 		if e.ComplexityRoot.Mutation.DeactivateUser == nil {
 			break
@@ -929,6 +1629,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProfileWebhook(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteWebhookCredential":
+		if e.ComplexityRoot.Mutation.DeleteWebhookCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhookCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhookCredential(childComplexity, args["id"].(string)), true
 	case "Mutation.previewProfileWebhookPayload":
 		if e.ComplexityRoot.Mutation.PreviewProfileWebhookPayload == nil {
 			break
@@ -962,6 +1673,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplayDeliveries(childComplexity, args["webhookId"].(string), args["since"].(time.Time), args["until"].(*time.Time), args["statuses"].([]schematype.DeliveryStatus)), true
+	case "Mutation.revokeApiToken":
+		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeOAuthClient":
+		if e.ComplexityRoot.Mutation.RevokeOAuthClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeOAuthClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeOAuthClient(childComplexity, args["id"].(string)), true
+	case "Mutation.rotateOAuthClientSecret":
+		if e.ComplexityRoot.Mutation.RotateOAuthClientSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateOAuthClientSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateOAuthClientSecret(childComplexity, args["id"].(string)), true
 	case "Mutation.rotateProfileWebhookSecret":
 		if e.ComplexityRoot.Mutation.RotateProfileWebhookSecret == nil {
 			break
@@ -973,6 +1717,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateProfileWebhookSecret(childComplexity, args["id"].(string), args["gracePeriod"].(*time.Duration)), true
+	case "Mutation.testInboundEndpoint":
+		if e.ComplexityRoot.Mutation.TestInboundEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testInboundEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestInboundEndpoint(childComplexity, args["id"].(string), args["payload"].(any), args["dryRun"].(*bool)), true
 	case "Mutation.testProfileWebhook":
 		if e.ComplexityRoot.Mutation.TestProfileWebhook == nil {
 			break
@@ -984,6 +1739,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestProfileWebhook(childComplexity, args["id"].(string), args["userId"].(string), args["trigger"].(schematype.Trigger), args["applyResponse"].(*bool)), true
+	case "Mutation.testWebhookCredential":
+		if e.ComplexityRoot.Mutation.TestWebhookCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testWebhookCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestWebhookCredential(childComplexity, args["id"].(string)), true
 	case "Mutation.updateCustomProfileField":
 		if e.ComplexityRoot.Mutation.UpdateCustomProfileField == nil {
 			break
@@ -1017,6 +1783,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfileWebhook(childComplexity, args["id"].(string), args["input"].(webhook.WebhookPatch)), true
+	case "Mutation.updateSecuritySettings":
+		if e.ComplexityRoot.Mutation.UpdateSecuritySettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSecuritySettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSecuritySettings(childComplexity, args["input"].(access.SettingsPatch)), true
 	case "Mutation.updateUserProfile":
 		if e.ComplexityRoot.Mutation.UpdateUserProfile == nil {
 			break
@@ -1028,6 +1805,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUserProfile(childComplexity, args["id"].(string), args["input"].(model.UserInput)), true
+	case "Mutation.updateWebhookCredential":
+		if e.ComplexityRoot.Mutation.UpdateWebhookCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWebhookCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWebhookCredential(childComplexity, args["id"].(string), args["input"].(credential.Patch)), true
+
+	case "OAuthClient.clientId":
+		if e.ComplexityRoot.OAuthClient.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.ClientID(childComplexity), true
+	case "OAuthClient.createdAt":
+		if e.ComplexityRoot.OAuthClient.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.CreatedAt(childComplexity), true
+	case "OAuthClient.endpoints":
+		if e.ComplexityRoot.OAuthClient.Endpoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.Endpoints(childComplexity), true
+	case "OAuthClient.id":
+		if e.ComplexityRoot.OAuthClient.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.ID(childComplexity), true
+	case "OAuthClient.name":
+		if e.ComplexityRoot.OAuthClient.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.Name(childComplexity), true
+	case "OAuthClient.revokedAt":
+		if e.ComplexityRoot.OAuthClient.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.RevokedAt(childComplexity), true
+	case "OAuthClient.updatedAt":
+		if e.ComplexityRoot.OAuthClient.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClient.UpdatedAt(childComplexity), true
+
+	case "OAuthClientConnection.edges":
+		if e.ComplexityRoot.OAuthClientConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClientConnection.Edges(childComplexity), true
+	case "OAuthClientConnection.pageInfo":
+		if e.ComplexityRoot.OAuthClientConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClientConnection.PageInfo(childComplexity), true
+	case "OAuthClientConnection.totalCount":
+		if e.ComplexityRoot.OAuthClientConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClientConnection.TotalCount(childComplexity), true
+
+	case "OAuthClientEdge.cursor":
+		if e.ComplexityRoot.OAuthClientEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClientEdge.Cursor(childComplexity), true
+	case "OAuthClientEdge.node":
+		if e.ComplexityRoot.OAuthClientEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OAuthClientEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1209,6 +2072,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileWebhook.CreatedAt(childComplexity), true
+	case "ProfileWebhook.credential":
+		if e.ComplexityRoot.ProfileWebhook.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileWebhook.Credential(childComplexity), true
 	case "ProfileWebhook.deliveries":
 		if e.ComplexityRoot.ProfileWebhook.Deliveries == nil {
 			break
@@ -1337,6 +2206,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileWebhookEdge.Node(childComplexity), true
 
+	case "Query.apiTokens":
+		if e.ComplexityRoot.Query.APITokens == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apiTokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APITokens(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.ApiTokenOrder), args["where"].(*ent.ApiTokenWhereInput)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AuditEntryOrder), args["where"].(*ent.AuditEntryWhereInput)), true
 	case "Query.customProfileFields":
 		if e.ComplexityRoot.Query.CustomProfileFields == nil {
 			break
@@ -1393,6 +2284,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.oauthClients":
+		if e.ComplexityRoot.Query.OauthClients == nil {
+			break
+		}
+
+		args, err := ec.field_Query_oauthClients_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OauthClients(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.OAuthClientOrder), args["where"].(*ent.OAuthClientWhereInput)), true
 	case "Query.profileEvents":
 		if e.ComplexityRoot.Query.ProfileEvents == nil {
 			break
@@ -1421,6 +2323,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProfileWebhooks(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.ProfileWebhookOrder), args["where"].(*ent.ProfileWebhookWhereInput)), true
+	case "Query.securitySettings":
+		if e.ComplexityRoot.Query.SecuritySettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SecuritySettings(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -1432,6 +2340,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.webhookCredentials":
+		if e.ComplexityRoot.Query.WebhookCredentials == nil {
+			break
+		}
+
+		args, err := ec.field_Query_webhookCredentials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WebhookCredentials(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.WebhookCredentialOrder), args["where"].(*ent.WebhookCredentialWhereInput)), true
 
 	case "RotateProfileWebhookSecretPayload.previousSecretExpiresAt":
 		if e.ComplexityRoot.RotateProfileWebhookSecretPayload.PreviousSecretExpiresAt == nil {
@@ -1446,6 +2371,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RotateProfileWebhookSecretPayload.SigningSecret(childComplexity), true
 
+	case "SecuritySettings.accessTokenLifetime":
+		if e.ComplexityRoot.SecuritySettings.AccessTokenLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.AccessTokenLifetime(childComplexity), true
+	case "SecuritySettings.corsOrigins":
+		if e.ComplexityRoot.SecuritySettings.CORSOrigins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.CORSOrigins(childComplexity), true
+	case "SecuritySettings.inboundAllowlist":
+		if e.ComplexityRoot.SecuritySettings.InboundAllowlistCIDRs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.InboundAllowlistCIDRs(childComplexity), true
+	case "SecuritySettings.trustedIssuers":
+		if e.ComplexityRoot.SecuritySettings.TrustedIssuers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.TrustedIssuers(childComplexity), true
+	case "SecuritySettings.updatedAt":
+		if e.ComplexityRoot.SecuritySettings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.UpdatedAt(childComplexity), true
+	case "SecuritySettings.updatedBy":
+		if e.ComplexityRoot.SecuritySettings.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecuritySettings.UpdatedBy(childComplexity), true
+
 	case "Subscription.deliveryLog":
 		if e.ComplexityRoot.Subscription.DeliveryLog == nil {
 			break
@@ -1457,6 +2419,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.DeliveryLog(childComplexity, args["webhookId"].(*string), args["statuses"].([]schematype.DeliveryStatus)), true
+	case "Subscription.inboundLog":
+		if e.ComplexityRoot.Subscription.InboundLog == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inboundLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InboundLog(childComplexity, args["endpointId"].(*string)), true
+
+	case "TestWebhookCredentialPayload.error":
+		if e.ComplexityRoot.TestWebhookCredentialPayload.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestWebhookCredentialPayload.Error(childComplexity), true
+	case "TestWebhookCredentialPayload.ok":
+		if e.ComplexityRoot.TestWebhookCredentialPayload.OK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestWebhookCredentialPayload.OK(childComplexity), true
+
+	case "TrustedIssuer.audience":
+		if e.ComplexityRoot.TrustedIssuer.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedIssuer.Audience(childComplexity), true
+	case "TrustedIssuer.issuer":
+		if e.ComplexityRoot.TrustedIssuer.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedIssuer.Issuer(childComplexity), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -1652,6 +2651,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "Viewer.credential":
+		if e.ComplexityRoot.Viewer.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Credential(childComplexity), true
+	case "Viewer.name":
+		if e.ComplexityRoot.Viewer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Name(childComplexity), true
+	case "Viewer.role":
+		if e.ComplexityRoot.Viewer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Role(childComplexity), true
+	case "Viewer.subject":
+		if e.ComplexityRoot.Viewer.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Subject(childComplexity), true
+
+	case "WebhookCredential.audience":
+		if e.ComplexityRoot.WebhookCredential.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Audience(childComplexity), true
+	case "WebhookCredential.clientId":
+		if e.ComplexityRoot.WebhookCredential.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.ClientID(childComplexity), true
+	case "WebhookCredential.clientSecretHint":
+		if e.ComplexityRoot.WebhookCredential.ClientSecretHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.ClientSecretHint(childComplexity), true
+	case "WebhookCredential.createdAt":
+		if e.ComplexityRoot.WebhookCredential.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.CreatedAt(childComplexity), true
+	case "WebhookCredential.headerName":
+		if e.ComplexityRoot.WebhookCredential.HeaderName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.HeaderName(childComplexity), true
+	case "WebhookCredential.id":
+		if e.ComplexityRoot.WebhookCredential.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.ID(childComplexity), true
+	case "WebhookCredential.name":
+		if e.ComplexityRoot.WebhookCredential.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Name(childComplexity), true
+	case "WebhookCredential.passwordHint":
+		if e.ComplexityRoot.WebhookCredential.PasswordHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.PasswordHint(childComplexity), true
+	case "WebhookCredential.scopes":
+		if e.ComplexityRoot.WebhookCredential.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Scopes(childComplexity), true
+	case "WebhookCredential.tokenHint":
+		if e.ComplexityRoot.WebhookCredential.TokenHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.TokenHint(childComplexity), true
+	case "WebhookCredential.tokenUrl":
+		if e.ComplexityRoot.WebhookCredential.TokenURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.TokenURL(childComplexity), true
+	case "WebhookCredential.type":
+		if e.ComplexityRoot.WebhookCredential.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Type(childComplexity), true
+	case "WebhookCredential.updatedAt":
+		if e.ComplexityRoot.WebhookCredential.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.UpdatedAt(childComplexity), true
+	case "WebhookCredential.username":
+		if e.ComplexityRoot.WebhookCredential.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Username(childComplexity), true
+	case "WebhookCredential.webhooks":
+		if e.ComplexityRoot.WebhookCredential.Webhooks == nil {
+			break
+		}
+
+		args, err := ec.field_WebhookCredential_webhooks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.WebhookCredential.Webhooks(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.ProfileWebhookOrder), args["where"].(*ent.ProfileWebhookWhereInput)), true
+
+	case "WebhookCredentialConnection.edges":
+		if e.ComplexityRoot.WebhookCredentialConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredentialConnection.Edges(childComplexity), true
+	case "WebhookCredentialConnection.pageInfo":
+		if e.ComplexityRoot.WebhookCredentialConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredentialConnection.PageInfo(childComplexity), true
+	case "WebhookCredentialConnection.totalCount":
+		if e.ComplexityRoot.WebhookCredentialConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredentialConnection.TotalCount(childComplexity), true
+
+	case "WebhookCredentialEdge.cursor":
+		if e.ComplexityRoot.WebhookCredentialEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredentialEdge.Cursor(childComplexity), true
+	case "WebhookCredentialEdge.node":
+		if e.ComplexityRoot.WebhookCredentialEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookCredentialEdge.Node(childComplexity), true
+
 	case "WebhookPayloadPreview.body":
 		if e.ComplexityRoot.WebhookPayloadPreview.Body == nil {
 			break
@@ -1680,10 +2832,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ApiTokenOrder", ec.unmarshalInputApiTokenOrder),
+			graphql.NewInputUnmarshaler("ApiTokenWhereInput", ec.unmarshalInputApiTokenWhereInput),
+			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
+			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
+			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateCustomProfileFieldInput", ec.unmarshalInputCreateCustomProfileFieldInput),
 			graphql.NewInputUnmarshaler("CreateInboundEndpointInput", ec.unmarshalInputCreateInboundEndpointInput),
+			graphql.NewInputUnmarshaler("CreateOAuthClientInput", ec.unmarshalInputCreateOAuthClientInput),
 			graphql.NewInputUnmarshaler("CreateProfileWebhookInput", ec.unmarshalInputCreateProfileWebhookInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("CreateWebhookCredentialInput", ec.unmarshalInputCreateWebhookCredentialInput),
 			graphql.NewInputUnmarshaler("CustomFieldValueInput", ec.unmarshalInputCustomFieldValueInput),
 			graphql.NewInputUnmarshaler("CustomProfileFieldOrder", ec.unmarshalInputCustomProfileFieldOrder),
 			graphql.NewInputUnmarshaler("CustomProfileFieldWhereInput", ec.unmarshalInputCustomProfileFieldWhereInput),
@@ -1694,18 +2853,27 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("HttpHeaderInput", ec.unmarshalInputHttpHeaderInput),
 			graphql.NewInputUnmarshaler("InboundEndpointOrder", ec.unmarshalInputInboundEndpointOrder),
 			graphql.NewInputUnmarshaler("InboundEndpointWhereInput", ec.unmarshalInputInboundEndpointWhereInput),
+			graphql.NewInputUnmarshaler("InboundRequestOrder", ec.unmarshalInputInboundRequestOrder),
+			graphql.NewInputUnmarshaler("InboundRequestWhereInput", ec.unmarshalInputInboundRequestWhereInput),
 			graphql.NewInputUnmarshaler("InputMappingInput", ec.unmarshalInputInputMappingInput),
+			graphql.NewInputUnmarshaler("OAuthClientOrder", ec.unmarshalInputOAuthClientOrder),
+			graphql.NewInputUnmarshaler("OAuthClientWhereInput", ec.unmarshalInputOAuthClientWhereInput),
 			graphql.NewInputUnmarshaler("ParameterMappingInput", ec.unmarshalInputParameterMappingInput),
 			graphql.NewInputUnmarshaler("ProfileEventOrder", ec.unmarshalInputProfileEventOrder),
 			graphql.NewInputUnmarshaler("ProfileEventWhereInput", ec.unmarshalInputProfileEventWhereInput),
 			graphql.NewInputUnmarshaler("ProfileWebhookOrder", ec.unmarshalInputProfileWebhookOrder),
 			graphql.NewInputUnmarshaler("ProfileWebhookWhereInput", ec.unmarshalInputProfileWebhookWhereInput),
+			graphql.NewInputUnmarshaler("TrustedIssuerInput", ec.unmarshalInputTrustedIssuerInput),
 			graphql.NewInputUnmarshaler("UpdateCustomProfileFieldInput", ec.unmarshalInputUpdateCustomProfileFieldInput),
 			graphql.NewInputUnmarshaler("UpdateInboundEndpointInput", ec.unmarshalInputUpdateInboundEndpointInput),
 			graphql.NewInputUnmarshaler("UpdateProfileWebhookInput", ec.unmarshalInputUpdateProfileWebhookInput),
+			graphql.NewInputUnmarshaler("UpdateSecuritySettingsInput", ec.unmarshalInputUpdateSecuritySettingsInput),
 			graphql.NewInputUnmarshaler("UpdateUserProfileInput", ec.unmarshalInputUpdateUserProfileInput),
+			graphql.NewInputUnmarshaler("UpdateWebhookCredentialInput", ec.unmarshalInputUpdateWebhookCredentialInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
+			graphql.NewInputUnmarshaler("WebhookCredentialOrder", ec.unmarshalInputWebhookCredentialOrder),
+			graphql.NewInputUnmarshaler("WebhookCredentialWhereInput", ec.unmarshalInputWebhookCredentialWhereInput),
 		)
 	}
 	first := true
@@ -1799,6 +2967,100 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/credentials.graphql", Input: `# Webhook credentials: how outgoing webhooks authenticate to their
+# receivers. WebhookCredential, its connection, order, where input and the
+# enum WebhookCredentialType (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_PASSWORD,
+# BEARER, BASIC, API_KEY_HEADER) are generated into ent.graphql from
+# ent/schema/webhookcredential.go; ProfileWebhook.credential is its edge.
+#
+# Secrets (clientSecret, password, token) are write-only: they are sealed
+# with the service's secret key and never returned; WebhookCredential shows
+# hints of them (the last four characters of a secret of at least 12).
+
+"""
+Which fields each type requires (R) and allows (O); any other field must be
+left out.
+
+| field        | OAUTH2_CLIENT_CREDENTIALS | OAUTH2_PASSWORD | BEARER | BASIC | API_KEY_HEADER |
+| ------------ | ------------------------- | --------------- | ------ | ----- | -------------- |
+| tokenUrl     | R                         | R               |        |       |                |
+| clientId     | R                         | R               |        |       |                |
+| clientSecret | R                         | O               |        |       |                |
+| username     |                           | R               |        | R     |                |
+| password     |                           | R               |        | R     |                |
+| scopes       | O                         | O               |        |       |                |
+| audience     | O                         |                 |        |       |                |
+| token        |                           |                 | R      |       | R              |
+| headerName   |                           |                 |        |       | R              |
+"""
+input CreateWebhookCredentialInput @goModel(model: "github.com/profilehooks/profilehooks/credential.Spec") {
+  name: String!
+  type: WebhookCredentialType!
+  "The OAuth2 token endpoint: an absolute http or https URL."
+  tokenUrl: String
+  clientId: String
+  "Write-only."
+  clientSecret: String
+  "The resource owner of the password grant, or the basic auth user (no colon)."
+  username: String
+  "Write-only."
+  password: String
+  "OAuth2 scopes, sent space-separated."
+  scopes: [String!]
+  "Sent as the audience parameter of the client credentials grant."
+  audience: String
+  "The static bearer token or API key. Write-only."
+  token: String
+  "The header an API_KEY_HEADER credential sends its token in (X-Api-Key)."
+  headerName: String
+}
+
+"""
+The type cannot change. Fields left out keep their values; an empty string
+clears an optional field; scopes, when given, replaces the list; a secret
+given replaces the stored one. Every change makes deliveries fetch a new
+access token.
+"""
+input UpdateWebhookCredentialInput @goModel(model: "github.com/profilehooks/profilehooks/credential.Patch") {
+  name: String
+  tokenUrl: String
+  clientId: String
+  clientSecret: String
+  username: String
+  password: String
+  scopes: [String!]
+  audience: String
+  token: String
+  headerName: String
+}
+
+type TestWebhookCredentialPayload @goModel(model: "github.com/profilehooks/profilehooks/credential.TestResult") {
+  "True when a token was fetched (OAuth2) or the stored secrets open (the other types)."
+  ok: Boolean!
+  "Why not: the token endpoint's answer, or the failure to reach it."
+  error: String
+}
+
+extend type Query {
+  webhookCredentials(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    orderBy: WebhookCredentialOrder
+    where: WebhookCredentialWhereInput
+  ): WebhookCredentialConnection!
+}
+
+extend type Mutation {
+  createWebhookCredential(input: CreateWebhookCredentialInput!): WebhookCredential!
+  updateWebhookCredential(id: ID!, input: UpdateWebhookCredentialInput!): WebhookCredential!
+  "Refused (CONFLICT) while a webhook uses the credential."
+  deleteWebhookCredential(id: ID!): ID!
+  "Fetches a token now (OAuth2 types) or checks that the stored secrets open; nothing is sent to any webhook."
+  testWebhookCredential(id: ID!): TestWebhookCredentialPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/delivery.graphql", Input: `# Deliveries of profile events to webhooks, their attempts, and the live
 # delivery log. Delivery, DeliveryAttempt, their connections and filters are
 # generated into ent.graphql.
@@ -1855,6 +3117,404 @@ type Subscription {
 	{Name: "../schema/ent.graphql", Input: `# Code generated by entgql from ent/schema, DO NOT EDIT.
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+type ApiToken implements Node @goModel(model: "github.com/profilehooks/profilehooks/ent.APIToken") {
+  id: ID!
+  """
+  Names the token in the console and in the audit log.
+  """
+  name: String!
+  role: Role!
+  """
+  The last four characters of the token, to tell tokens apart.
+  """
+  hint: String!
+  """
+  The subject of the caller who created the token.
+  """
+  createdBy: String!
+  createdAt: Time!
+  """
+  When the token stops working; null means never.
+  """
+  expiresAt: Time
+  """
+  When the token last authenticated a request, to the minute.
+  """
+  lastUsedAt: Time
+  """
+  When the token was revoked; null while it is active.
+  """
+  revokedAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type ApiTokenConnection {
+  """
+  A list of edges.
+  """
+  edges: [ApiTokenEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ApiTokenEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: ApiToken
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for ApiToken connections
+"""
+input ApiTokenOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order ApiTokens.
+  """
+  field: ApiTokenOrderField!
+}
+"""
+Properties by which ApiToken connections can be ordered.
+"""
+enum ApiTokenOrderField {
+  NAME
+  CREATED_AT
+  EXPIRES_AT
+  LAST_USED_AT
+}
+"""
+ApiTokenWhereInput is used for filtering APIToken objects.
+Input was generated by ent.
+"""
+input ApiTokenWhereInput {
+  not: ApiTokenWhereInput
+  and: [ApiTokenWhereInput!]
+  or: [ApiTokenWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  role field predicates
+  """
+  role: Role
+  roleNEQ: Role
+  roleIn: [Role!]
+  roleNotIn: [Role!]
+  """
+  hint field predicates
+  """
+  hint: String
+  hintNEQ: String
+  hintIn: [String!]
+  hintNotIn: [String!]
+  hintGT: String
+  hintGTE: String
+  hintLT: String
+  hintLTE: String
+  hintContains: String
+  hintHasPrefix: String
+  hintHasSuffix: String
+  hintEqualFold: String
+  hintContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  expires_at field predicates
+  """
+  expiresAt: Time
+  expiresAtNEQ: Time
+  expiresAtIn: [Time!]
+  expiresAtNotIn: [Time!]
+  expiresAtGT: Time
+  expiresAtGTE: Time
+  expiresAtLT: Time
+  expiresAtLTE: Time
+  expiresAtIsNil: Boolean
+  expiresAtNotNil: Boolean
+  """
+  last_used_at field predicates
+  """
+  lastUsedAt: Time
+  lastUsedAtNEQ: Time
+  lastUsedAtIn: [Time!]
+  lastUsedAtNotIn: [Time!]
+  lastUsedAtGT: Time
+  lastUsedAtGTE: Time
+  lastUsedAtLT: Time
+  lastUsedAtLTE: Time
+  lastUsedAtIsNil: Boolean
+  lastUsedAtNotNil: Boolean
+  """
+  revoked_at field predicates
+  """
+  revokedAt: Time
+  revokedAtNEQ: Time
+  revokedAtIn: [Time!]
+  revokedAtNotIn: [Time!]
+  revokedAtGT: Time
+  revokedAtGTE: Time
+  revokedAtLT: Time
+  revokedAtLTE: Time
+  revokedAtIsNil: Boolean
+  revokedAtNotNil: Boolean
+}
+type AuditEntry implements Node {
+  id: ID!
+  occurredAt: Time!
+  """
+  Who: the OIDC subject, the API token's ID, admin-token or dev.
+  """
+  actor: String!
+  """
+  The caller's display name: the OIDC name claim or the API token's name.
+  """
+  actorName: String!
+  credential: Credential!
+  role: Role!
+  """
+  The mutation's field name, such as createUser.
+  """
+  operation: String!
+  """
+  The ID the mutation acted on (its id argument, or the ID of what it returned); empty when unknown.
+  """
+  targetId: String!
+  """
+  OK, ROLLED_BACK (another field of the same mutation failed), or the error code (FORBIDDEN, NOT_FOUND, …).
+  """
+  outcome: String!
+  """
+  The caller's IP address.
+  """
+  clientAddress: String!
+}
+"""
+A connection to a list of items.
+"""
+type AuditEntryConnection {
+  """
+  A list of edges.
+  """
+  edges: [AuditEntryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type AuditEntryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: AuditEntry
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for AuditEntry connections
+"""
+input AuditEntryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order AuditEntries.
+  """
+  field: AuditEntryOrderField!
+}
+"""
+Properties by which AuditEntry connections can be ordered.
+"""
+enum AuditEntryOrderField {
+  OCCURRED_AT
+}
+"""
+AuditEntryWhereInput is used for filtering AuditEntry objects.
+Input was generated by ent.
+"""
+input AuditEntryWhereInput {
+  not: AuditEntryWhereInput
+  and: [AuditEntryWhereInput!]
+  or: [AuditEntryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  occurred_at field predicates
+  """
+  occurredAt: Time
+  occurredAtNEQ: Time
+  occurredAtIn: [Time!]
+  occurredAtNotIn: [Time!]
+  occurredAtGT: Time
+  occurredAtGTE: Time
+  occurredAtLT: Time
+  occurredAtLTE: Time
+  """
+  actor field predicates
+  """
+  actor: String
+  actorNEQ: String
+  actorIn: [String!]
+  actorNotIn: [String!]
+  actorGT: String
+  actorGTE: String
+  actorLT: String
+  actorLTE: String
+  actorContains: String
+  actorHasPrefix: String
+  actorHasSuffix: String
+  actorEqualFold: String
+  actorContainsFold: String
+  """
+  actor_name field predicates
+  """
+  actorName: String
+  actorNameNEQ: String
+  actorNameIn: [String!]
+  actorNameNotIn: [String!]
+  actorNameGT: String
+  actorNameGTE: String
+  actorNameLT: String
+  actorNameLTE: String
+  actorNameContains: String
+  actorNameHasPrefix: String
+  actorNameHasSuffix: String
+  actorNameEqualFold: String
+  actorNameContainsFold: String
+  """
+  credential field predicates
+  """
+  credential: Credential
+  credentialNEQ: Credential
+  credentialIn: [Credential!]
+  credentialNotIn: [Credential!]
+  """
+  role field predicates
+  """
+  role: Role
+  roleNEQ: Role
+  roleIn: [Role!]
+  roleNotIn: [Role!]
+  """
+  operation field predicates
+  """
+  operation: String
+  operationNEQ: String
+  operationIn: [String!]
+  operationNotIn: [String!]
+  operationGT: String
+  operationGTE: String
+  operationLT: String
+  operationLTE: String
+  operationContains: String
+  operationHasPrefix: String
+  operationHasSuffix: String
+  operationEqualFold: String
+  operationContainsFold: String
+  """
+  target_id field predicates
+  """
+  targetID: String
+  targetIDNEQ: String
+  targetIDIn: [String!]
+  targetIDNotIn: [String!]
+  targetIDGT: String
+  targetIDGTE: String
+  targetIDLT: String
+  targetIDLTE: String
+  targetIDContains: String
+  targetIDHasPrefix: String
+  targetIDHasSuffix: String
+  targetIDEqualFold: String
+  targetIDContainsFold: String
+  """
+  outcome field predicates
+  """
+  outcome: String
+  outcomeNEQ: String
+  outcomeIn: [String!]
+  outcomeNotIn: [String!]
+  outcomeGT: String
+  outcomeGTE: String
+  outcomeLT: String
+  outcomeLTE: String
+  outcomeContains: String
+  outcomeHasPrefix: String
+  outcomeHasSuffix: String
+  outcomeEqualFold: String
+  outcomeContainsFold: String
+}
 """
 ChangeSource is enum for the field source
 """
@@ -1862,6 +3522,15 @@ enum ChangeSource @goModel(model: "github.com/profilehooks/profilehooks/ent/sche
   ADMIN_API
   INBOUND_ENDPOINT
   WEBHOOK_RESPONSE
+}
+"""
+Credential is enum for the field credential
+"""
+enum Credential @goModel(model: "github.com/profilehooks/profilehooks/access/securitytype.Credential") {
+  DEV_MODE
+  ADMIN_TOKEN
+  API_TOKEN
+  OIDC
 }
 """
 Define a Relay Cursor type:
@@ -2443,6 +4112,41 @@ type InboundEndpoint implements Node {
   authMode: InboundAuthMode!
   inputParameters: [InputMapping!]!
   onUnknownUser: UnknownUserPolicy!
+  """
+  Webhooks that talk to the same third party: changes that came in through this endpoint are never sent to them.
+  """
+  linkedWebhookIds: [ID!]
+  requests(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for InboundRequests returned from the connection.
+    """
+    orderBy: InboundRequestOrder
+
+    """
+    Filtering options for InboundRequests returned from the connection.
+    """
+    where: InboundRequestWhereInput
+  ): InboundRequestConnection!
 }
 """
 A connection to a list of items.
@@ -2573,6 +4277,174 @@ input InboundEndpointWhereInput {
   onUnknownUserNEQ: UnknownUserPolicy
   onUnknownUserIn: [UnknownUserPolicy!]
   onUnknownUserNotIn: [UnknownUserPolicy!]
+  """
+  requests edge predicates
+  """
+  hasRequests: Boolean
+  hasRequestsWith: [InboundRequestWhereInput!]
+}
+type InboundRequest implements Node {
+  id: ID!
+  receivedAt: Time!
+  """
+  Who called: the OAuth client's ID (oac_…), the JWT's issuer and subject, or empty for HMAC and unauthenticated calls.
+  """
+  client: String
+  """
+  The caller's IP address.
+  """
+  remoteAddr: String!
+  """
+  The HTTP status of the answer.
+  """
+  status: Int!
+  """
+  How many objects the body held: 1 for an object, the length of a batch.
+  """
+  objects: Int!
+  """
+  The users the request matched or created.
+  """
+  userIds: [ID!]
+  """
+  The profile fields the request changed, on any of its users, sorted.
+  """
+  changedFields: [String!]
+  """
+  The error of the answer, or of the first object that failed; empty when none.
+  """
+  error: String
+  """
+  True when the answer was the stored answer to an earlier request with the same Idempotency-Key.
+  """
+  idempotentReplay: Boolean!
+  """
+  The request body, at most 64 KiB; bodyTruncated says whether more came.
+  """
+  body: String!
+  bodyTruncated: Boolean!
+  durationMs: Int!
+  endpoint: InboundEndpoint!
+}
+"""
+A connection to a list of items.
+"""
+type InboundRequestConnection {
+  """
+  A list of edges.
+  """
+  edges: [InboundRequestEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type InboundRequestEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: InboundRequest
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for InboundRequest connections
+"""
+input InboundRequestOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order InboundRequests.
+  """
+  field: InboundRequestOrderField!
+}
+"""
+Properties by which InboundRequest connections can be ordered.
+"""
+enum InboundRequestOrderField {
+  RECEIVED_AT
+  STATUS
+}
+"""
+InboundRequestWhereInput is used for filtering InboundRequest objects.
+Input was generated by ent.
+"""
+input InboundRequestWhereInput {
+  not: InboundRequestWhereInput
+  and: [InboundRequestWhereInput!]
+  or: [InboundRequestWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  received_at field predicates
+  """
+  receivedAt: Time
+  receivedAtNEQ: Time
+  receivedAtIn: [Time!]
+  receivedAtNotIn: [Time!]
+  receivedAtGT: Time
+  receivedAtGTE: Time
+  receivedAtLT: Time
+  receivedAtLTE: Time
+  """
+  status field predicates
+  """
+  status: Int
+  statusNEQ: Int
+  statusIn: [Int!]
+  statusNotIn: [Int!]
+  statusGT: Int
+  statusGTE: Int
+  statusLT: Int
+  statusLTE: Int
+  """
+  objects field predicates
+  """
+  objects: Int
+  objectsNEQ: Int
+  objectsIn: [Int!]
+  objectsNotIn: [Int!]
+  objectsGT: Int
+  objectsGTE: Int
+  objectsLT: Int
+  objectsLTE: Int
+  """
+  idempotent_replay field predicates
+  """
+  idempotentReplay: Boolean
+  idempotentReplayNEQ: Boolean
+  """
+  body_truncated field predicates
+  """
+  bodyTruncated: Boolean
+  bodyTruncatedNEQ: Boolean
+  """
+  endpoint edge predicates
+  """
+  hasEndpoint: Boolean
+  hasEndpointWith: [InboundEndpointWhereInput!]
 }
 """
 The builtin Map type
@@ -2587,6 +4459,154 @@ interface Node @goModel(model: "github.com/profilehooks/profilehooks/ent.Noder")
   The id of the object.
   """
   id: ID!
+}
+type OAuthClient implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  """
+  The public client identifier sent to the token endpoint.
+  """
+  clientId: String!
+  """
+  When the client was revoked; null while it is active. A revoked client gets no tokens and its tokens are refused.
+  """
+  revokedAt: Time
+  """
+  The incoming endpoints the client's tokens may call.
+  """
+  endpoints: [InboundEndpoint!]
+}
+"""
+A connection to a list of items.
+"""
+type OAuthClientConnection {
+  """
+  A list of edges.
+  """
+  edges: [OAuthClientEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OAuthClientEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: OAuthClient
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for OAuthClient connections
+"""
+input OAuthClientOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order OAuthClients.
+  """
+  field: OAuthClientOrderField!
+}
+"""
+Properties by which OAuthClient connections can be ordered.
+"""
+enum OAuthClientOrderField {
+  CREATED_AT
+  UPDATED_AT
+  NAME
+  REVOKED_AT
+}
+"""
+OAuthClientWhereInput is used for filtering OAuthClient objects.
+Input was generated by ent.
+"""
+input OAuthClientWhereInput {
+  not: OAuthClientWhereInput
+  and: [OAuthClientWhereInput!]
+  or: [OAuthClientWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  revoked_at field predicates
+  """
+  revokedAt: Time
+  revokedAtNEQ: Time
+  revokedAtIn: [Time!]
+  revokedAtNotIn: [Time!]
+  revokedAtGT: Time
+  revokedAtGTE: Time
+  revokedAtLT: Time
+  revokedAtLTE: Time
+  revokedAtIsNil: Boolean
+  revokedAtNotNil: Boolean
+  """
+  endpoints edge predicates
+  """
+  hasEndpoints: Boolean
+  hasEndpointsWith: [InboundEndpointWhereInput!]
 }
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
@@ -2852,6 +4872,7 @@ type ProfileWebhook implements Node {
     """
     where: DeliveryWhereInput
   ): DeliveryConnection!
+  credential: WebhookCredential
 }
 """
 A connection to a list of items.
@@ -3013,6 +5034,11 @@ input ProfileWebhookWhereInput {
   """
   hasDeliveries: Boolean
   hasDeliveriesWith: [DeliveryWhereInput!]
+  """
+  credential edge predicates
+  """
+  hasCredential: Boolean
+  hasCredentialWith: [WebhookCredentialWhereInput!]
 }
 type Query {
   """
@@ -3033,6 +5059,74 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  API tokens, active and revoked; the tokens themselves are never shown again.
+  """
+  apiTokens(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for ApiTokens returned from the connection.
+    """
+    orderBy: ApiTokenOrder
+
+    """
+    Filtering options for ApiTokens returned from the connection.
+    """
+    where: ApiTokenWhereInput
+  ): ApiTokenConnection!
+  """
+  Every mutation run through the API, with who ran it and how it ended.
+  """
+  auditLog(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for AuditEntries returned from the connection.
+    """
+    orderBy: AuditEntryOrder
+
+    """
+    Filtering options for AuditEntries returned from the connection.
+    """
+    where: AuditEntryWhereInput
+  ): AuditEntryConnection!
   customProfileFields(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -3126,6 +5220,37 @@ type Query {
     """
     where: InboundEndpointWhereInput
   ): InboundEndpointConnection!
+  oauthClients(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for OAuthClients returned from the connection.
+    """
+    orderBy: OAuthClientOrder
+
+    """
+    Filtering options for OAuthClients returned from the connection.
+    """
+    where: OAuthClientWhereInput
+  ): OAuthClientConnection!
   profileEvents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -3219,6 +5344,13 @@ type Query {
     """
     where: UserWhereInput
   ): UserConnection!
+}
+"""
+Role is enum for the field role
+"""
+enum Role @goModel(model: "github.com/profilehooks/profilehooks/access/securitytype.Role") {
+  ADMIN
+  VIEWER
 }
 """
 The builtin Time type
@@ -3751,6 +5883,312 @@ input UserWhereInput {
   active: Boolean
   activeNEQ: Boolean
 }
+type WebhookCredential implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  type: WebhookCredentialType!
+  """
+  The OAuth2 token endpoint; empty for the other types.
+  """
+  tokenUrl: String
+  """
+  The OAuth2 client ID; empty for the other types.
+  """
+  clientId: String
+  """
+  A hint of the client secret: …ab12, its last four characters, or … alone when it has fewer than 12; empty when none is set.
+  """
+  clientSecretHint: String
+  """
+  The user of the password grant or of basic auth.
+  """
+  username: String
+  """
+  A hint of the password, like clientSecretHint.
+  """
+  passwordHint: String
+  """
+  The OAuth2 scopes requested.
+  """
+  scopes: [String!]
+  """
+  The audience parameter sent to the token endpoint (client credentials only); empty for none.
+  """
+  audience: String
+  """
+  A hint of the token, like clientSecretHint.
+  """
+  tokenHint: String
+  """
+  The header an API_KEY_HEADER credential sends its token in.
+  """
+  headerName: String
+  webhooks(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for ProfileWebhooks returned from the connection.
+    """
+    orderBy: ProfileWebhookOrder
+
+    """
+    Filtering options for ProfileWebhooks returned from the connection.
+    """
+    where: ProfileWebhookWhereInput
+  ): ProfileWebhookConnection!
+}
+"""
+A connection to a list of items.
+"""
+type WebhookCredentialConnection {
+  """
+  A list of edges.
+  """
+  edges: [WebhookCredentialEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type WebhookCredentialEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: WebhookCredential
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for WebhookCredential connections
+"""
+input WebhookCredentialOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order WebhookCredentials.
+  """
+  field: WebhookCredentialOrderField!
+}
+"""
+Properties by which WebhookCredential connections can be ordered.
+"""
+enum WebhookCredentialOrderField {
+  CREATED_AT
+  UPDATED_AT
+  NAME
+}
+"""
+WebhookCredentialType is enum for the field type
+"""
+enum WebhookCredentialType @goModel(model: "github.com/profilehooks/profilehooks/ent/webhookcredential.Type") {
+  OAUTH2_CLIENT_CREDENTIALS
+  OAUTH2_PASSWORD
+  BEARER
+  BASIC
+  API_KEY_HEADER
+}
+"""
+WebhookCredentialWhereInput is used for filtering WebhookCredential objects.
+Input was generated by ent.
+"""
+input WebhookCredentialWhereInput {
+  not: WebhookCredentialWhereInput
+  and: [WebhookCredentialWhereInput!]
+  or: [WebhookCredentialWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  type field predicates
+  """
+  type: WebhookCredentialType
+  typeNEQ: WebhookCredentialType
+  typeIn: [WebhookCredentialType!]
+  typeNotIn: [WebhookCredentialType!]
+  """
+  webhooks edge predicates
+  """
+  hasWebhooks: Boolean
+  hasWebhooksWith: [ProfileWebhookWhereInput!]
+}
+`, BuiltIn: false},
+	{Name: "../schema/inbound.graphql", Input: `# Incoming requests: the OAuth2 clients of the service's token endpoint
+# (client-credentials grant), testing an incoming endpoint, and the live
+# inbound log. OAuthClient, InboundRequest, their connections and filters,
+# InboundEndpoint.requests and InboundEndpoint.linkedWebhookIds are
+# generated into ent.graphql from ent/schema.
+
+"Any JSON value: an object, array, string, number, boolean or null."
+scalar JSON @goModel(model: "github.com/99designs/gqlgen/graphql.Any")
+
+input CreateOAuthClientInput @goModel(model: "github.com/profilehooks/profilehooks/oauthserver.ClientSpec") {
+  name: String!
+  "The incoming endpoints the client's tokens may call; at least one."
+  endpointIds: [ID!]! @goField(name: "EndpointIDs")
+}
+
+type CreateOAuthClientPayload @goModel(model: "github.com/profilehooks/profilehooks/oauthserver.CreatedClient") {
+  oauthClient: OAuthClient! @goField(name: "OAuthClient")
+  "The client secret. It is shown in this answer only; the service stores a hash."
+  clientSecret: String!
+}
+
+extend input CreateInboundEndpointInput {
+  "Webhooks that talk to the same third party: changes that come in through this endpoint are never sent to them."
+  linkedWebhookIds: [ID!] @goField(name: "LinkedWebhookIDs")
+}
+
+extend input UpdateInboundEndpointInput {
+  "Replaces the linked webhooks; an empty list links none."
+  linkedWebhookIds: [ID!] @goField(name: "LinkedWebhookIDs")
+}
+
+"An error as an incoming endpoint answers it."
+type InboundError @goModel(model: "github.com/profilehooks/profilehooks/inbound.Error") {
+  "invalid_value, no_identifier, user_not_found, identifier_conflict, invalid_payload, …"
+  code: String!
+  message: String!
+  "The apiField of the offending input parameter; null when no single field is to blame."
+  field: String @goField(name: "InputField")
+}
+
+"The value one input parameter read from the payload."
+type InboundMappedValue @goModel(model: "github.com/profilehooks/profilehooks/inbound.MappedValue") {
+  apiField: String! @goField(name: "APIField")
+  profileField: String!
+  "False when the payload has nothing at apiField."
+  present: Boolean!
+  value: JSON
+}
+
+"The change of one profile field, typed as in event snapshots (null for unset)."
+type InboundFieldChange @goModel(model: "github.com/profilehooks/profilehooks/inbound.FieldChange") {
+  profileField: String!
+  from: JSON
+  to: JSON
+}
+
+"What a payload sent to an incoming endpoint would do (dryRun) or did."
+type InboundTestResult @goModel(model: "github.com/profilehooks/profilehooks/inbound.TestResult") {
+  "True when nothing was written."
+  dryRun: Boolean!
+  "created, updated or unchanged, as a request's result would say; null with error."
+  status: String
+  "The matched user: on a dry run as stored now (null when it would be created), otherwise after the change."
+  user: User
+  "One per input parameter, in order."
+  mappedValues: [InboundMappedValue!]!
+  changes: [InboundFieldChange!]!
+  changedFields: [String!]!
+  "Parts of the payload that no input parameter reads (dotted paths)."
+  ignoredFields: [String!]!
+  "The error a request with this payload would be answered with; nothing is written then."
+  error: InboundError
+}
+
+extend type Mutation {
+  "Registers an OAuth2 client for the token endpoint; its secret is in this answer only."
+  createOAuthClient(input: CreateOAuthClientInput!): CreateOAuthClientPayload!
+  "Revokes a client: it gets no more tokens and its tokens are refused at once."
+  revokeOAuthClient(id: ID!): OAuthClient!
+  "Replaces a client's secret; the old one stops working at once, issued tokens stay valid until they expire."
+  rotateOAuthClientSecret(id: ID!): CreateOAuthClientPayload!
+  """
+  Runs payload (one JSON object) through the endpoint's input parameters:
+  the mapped values, the matched user and the changes. With dryRun (the
+  default) nothing is written; otherwise the changes are made as a request
+  would make them (source INBOUND_ENDPOINT), without authentication, rate
+  limit or log entry.
+  """
+  testInboundEndpoint(id: ID!, payload: JSON!, dryRun: Boolean = true): InboundTestResult!
+}
+
+extend type Subscription {
+  """
+  Every request to an incoming endpoint as it is recorded, optionally only
+  those of one endpoint. A subscriber that falls behind is disconnected.
+  """
+  inboundLog(endpointId: ID): InboundRequest!
+}
 `, BuiltIn: false},
 	{Name: "../schema/profilehooks.graphql", Input: `# The hand-written part of the profilehooks GraphQL API. The ent types,
 # their connections, filters and orderings are in ent.graphql, generated
@@ -3939,6 +6377,8 @@ input CreateProfileWebhookInput {
   maxAttempts: Int
   "Request timeout of one attempt, 1 to 60 seconds; defaults to 10."
   timeoutSeconds: Int
+  "The webhook credential its requests authenticate with; null for none."
+  credentialId: ID
 }
 
 """
@@ -3955,6 +6395,8 @@ input UpdateProfileWebhookInput {
   headers: [HttpHeaderInput!]
   maxAttempts: Int
   timeoutSeconds: Int
+  "Another webhook credential; an empty string removes it."
+  credentialId: ID
 }
 
 type CreateProfileWebhookPayload {
@@ -4014,12 +6456,214 @@ type Mutation {
   deleteInboundEndpoint(id: ID!): ID!
 }
 `, BuiltIn: false},
+	{Name: "../schema/security.graphql", Input: `# Security of the admin API: who the caller is, API tokens for automation,
+# the service-wide security settings, and the audit log. ApiToken,
+# AuditEntry, their connections (Query.apiTokens, Query.auditLog), filters
+# and orderings, and the enums Role (ADMIN, VIEWER) and Credential
+# (DEV_MODE, ADMIN_TOKEN, API_TOKEN, OIDC) are generated into ent.graphql
+# from ent/schema.
+#
+# ADMIN may run every operation; VIEWER may run queries and subscriptions
+# only (a mutation is FORBIDDEN). Every mutation, refused or failed ones
+# included, is recorded in the audit log.
+
+"The authenticated caller."
+type Viewer @goModel(model: "github.com/profilehooks/profilehooks/access.Principal") {
+  "The OIDC subject, the API token's ID, admin-token or dev."
+  subject: String!
+  "The display name: the OIDC name claim, or the API token's name."
+  name: String!
+  role: Role!
+  "The kind of credential the caller presented."
+  credential: Credential!
+}
+
+input CreateApiTokenInput @goModel(model: "github.com/profilehooks/profilehooks/access.TokenSpec") {
+  "Names the token in the console and the audit log; unique among active tokens."
+  name: String!
+  role: Role!
+  "When the token stops working; null means never. Must be in the future."
+  expiresAt: Time
+}
+
+type CreateApiTokenPayload @goModel(model: "github.com/profilehooks/profilehooks/access.CreatedToken") {
+  apiToken: ApiToken!
+  """
+  The bearer token: phk_ followed by 256 random bits. It is shown in this
+  answer only; only its hash is stored.
+  """
+  token: String!
+}
+
+"An external token issuer whose JWTs incoming endpoints accept."
+type TrustedIssuer @goModel(model: "github.com/profilehooks/profilehooks/access/securitytype.TrustedIssuer") {
+  "The iss claim: an https URL."
+  issuer: String!
+  "A value the aud claim must contain."
+  audience: String!
+}
+
+input TrustedIssuerInput @goModel(model: "github.com/profilehooks/profilehooks/access/securitytype.TrustedIssuer") {
+  issuer: String!
+  audience: String!
+}
+
+"The service-wide security settings."
+type SecuritySettings @goModel(model: "github.com/profilehooks/profilehooks/access.Settings") {
+  "How long access tokens issued by the OAuth server stay valid (default PT1H)."
+  accessTokenLifetime: Duration!
+  "The issuers whose JWTs incoming endpoints accept; empty trusts none."
+  trustedIssuers: [TrustedIssuer!]!
+  "CIDR prefixes incoming endpoints accept requests from; empty allows any address."
+  inboundAllowlist: [String!]! @goField(name: "InboundAllowlistCIDRs")
+  "Origins (scheme://host[:port]) a browser console may call the API from besides the service's own."
+  corsOrigins: [String!]!
+  "When an admin last changed the settings; null while they are the defaults."
+  updatedAt: Time
+  "The subject of the admin who last changed the settings."
+  updatedBy: String!
+}
+
+"""
+Changes the security settings. Fields left out keep their values; a list
+that is given replaces the stored list (an empty list clears it).
+"""
+input UpdateSecuritySettingsInput @goModel(model: "github.com/profilehooks/profilehooks/access.SettingsPatch") {
+  "Between PT1M and PT24H, whole seconds."
+  accessTokenLifetime: Duration
+  trustedIssuers: [TrustedIssuerInput!]
+  "CIDR prefixes (10.0.0.0/8, 2001:db8::/32) or single addresses."
+  inboundAllowlist: [String!]
+  "Origins: scheme://host[:port] without a path; no wildcards."
+  corsOrigins: [String!]
+}
+
+extend type Query {
+  "The caller: who they are and what they may do."
+  viewer: Viewer!
+  "The security settings."
+  securitySettings: SecuritySettings!
+}
+
+extend type Mutation {
+  "Creates an API token; the token itself is returned by this call only."
+  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
+  "Revokes an API token at once. Revoking a revoked token changes nothing."
+  revokeApiToken(id: ID!): ApiToken!
+  "Changes the security settings."
+  updateSecuritySettings(input: UpdateSecuritySettingsInput!): SecuritySettings!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiToken_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiToken_name(ctx, field)
+	case "role":
+		return ec.fieldContext_ApiToken_role(ctx, field)
+	case "hint":
+		return ec.fieldContext_ApiToken_hint(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ApiToken_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiToken_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiTokenConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ApiTokenConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ApiTokenConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ApiTokenConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiTokenConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiTokenEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ApiTokenEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ApiTokenEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiTokenEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_AuditEntry_occurredAt(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "actorName":
+		return ec.fieldContext_AuditEntry_actorName(ctx, field)
+	case "credential":
+		return ec.fieldContext_AuditEntry_credential(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "targetId":
+		return ec.fieldContext_AuditEntry_targetId(ctx, field)
+	case "outcome":
+		return ec.fieldContext_AuditEntry_outcome(ctx, field)
+	case "clientAddress":
+		return ec.fieldContext_AuditEntry_clientAddress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiToken":
+		return ec.fieldContext_CreateApiTokenPayload_apiToken(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_CreateInboundEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4029,6 +6673,16 @@ func (ec *executionContext) childFields_CreateInboundEndpointPayload(ctx context
 		return ec.fieldContext_CreateInboundEndpointPayload_signingSecret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateInboundEndpointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateOAuthClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "oauthClient":
+		return ec.fieldContext_CreateOAuthClientPayload_oauthClient(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_CreateOAuthClientPayload_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateOAuthClientPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateProfileWebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4223,6 +6877,10 @@ func (ec *executionContext) childFields_InboundEndpoint(ctx context.Context, fie
 		return ec.fieldContext_InboundEndpoint_inputParameters(ctx, field)
 	case "onUnknownUser":
 		return ec.fieldContext_InboundEndpoint_onUnknownUser(ctx, field)
+	case "linkedWebhookIds":
+		return ec.fieldContext_InboundEndpoint_linkedWebhookIds(ctx, field)
+	case "requests":
+		return ec.fieldContext_InboundEndpoint_requests(ctx, field)
 	case "url":
 		return ec.fieldContext_InboundEndpoint_url(ctx, field)
 	}
@@ -4251,6 +6909,122 @@ func (ec *executionContext) childFields_InboundEndpointEdge(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type InboundEndpointEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_InboundError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_InboundError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_InboundError_message(ctx, field)
+	case "field":
+		return ec.fieldContext_InboundError_field(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundError", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundFieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profileField":
+		return ec.fieldContext_InboundFieldChange_profileField(ctx, field)
+	case "from":
+		return ec.fieldContext_InboundFieldChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_InboundFieldChange_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundFieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundMappedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiField":
+		return ec.fieldContext_InboundMappedValue_apiField(ctx, field)
+	case "profileField":
+		return ec.fieldContext_InboundMappedValue_profileField(ctx, field)
+	case "present":
+		return ec.fieldContext_InboundMappedValue_present(ctx, field)
+	case "value":
+		return ec.fieldContext_InboundMappedValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundMappedValue", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_InboundRequest_id(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_InboundRequest_receivedAt(ctx, field)
+	case "client":
+		return ec.fieldContext_InboundRequest_client(ctx, field)
+	case "remoteAddr":
+		return ec.fieldContext_InboundRequest_remoteAddr(ctx, field)
+	case "status":
+		return ec.fieldContext_InboundRequest_status(ctx, field)
+	case "objects":
+		return ec.fieldContext_InboundRequest_objects(ctx, field)
+	case "userIds":
+		return ec.fieldContext_InboundRequest_userIds(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_InboundRequest_changedFields(ctx, field)
+	case "error":
+		return ec.fieldContext_InboundRequest_error(ctx, field)
+	case "idempotentReplay":
+		return ec.fieldContext_InboundRequest_idempotentReplay(ctx, field)
+	case "body":
+		return ec.fieldContext_InboundRequest_body(ctx, field)
+	case "bodyTruncated":
+		return ec.fieldContext_InboundRequest_bodyTruncated(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_InboundRequest_durationMs(ctx, field)
+	case "endpoint":
+		return ec.fieldContext_InboundRequest_endpoint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InboundRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InboundRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InboundRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_InboundRequestEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_InboundRequestEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InboundTestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dryRun":
+		return ec.fieldContext_InboundTestResult_dryRun(ctx, field)
+	case "status":
+		return ec.fieldContext_InboundTestResult_status(ctx, field)
+	case "user":
+		return ec.fieldContext_InboundTestResult_user(ctx, field)
+	case "mappedValues":
+		return ec.fieldContext_InboundTestResult_mappedValues(ctx, field)
+	case "changes":
+		return ec.fieldContext_InboundTestResult_changes(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_InboundTestResult_changedFields(ctx, field)
+	case "ignoredFields":
+		return ec.fieldContext_InboundTestResult_ignoredFields(ctx, field)
+	case "error":
+		return ec.fieldContext_InboundTestResult_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboundTestResult", field.Name)
+}
+
 func (ec *executionContext) childFields_InputMapping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiField":
@@ -4261,6 +7035,48 @@ func (ec *executionContext) childFields_InputMapping(ctx context.Context, field 
 		return ec.fieldContext_InputMapping_userIdentifier(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InputMapping", field.Name)
+}
+
+func (ec *executionContext) childFields_OAuthClient(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OAuthClient_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OAuthClient_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OAuthClient_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_OAuthClient_name(ctx, field)
+	case "clientId":
+		return ec.fieldContext_OAuthClient_clientId(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_OAuthClient_revokedAt(ctx, field)
+	case "endpoints":
+		return ec.fieldContext_OAuthClient_endpoints(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OAuthClient", field.Name)
+}
+
+func (ec *executionContext) childFields_OAuthClientConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OAuthClientConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OAuthClientConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OAuthClientConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OAuthClientConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OAuthClientEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OAuthClientEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OAuthClientEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OAuthClientEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4389,6 +7205,8 @@ func (ec *executionContext) childFields_ProfileWebhook(ctx context.Context, fiel
 		return ec.fieldContext_ProfileWebhook_disabledReason(ctx, field)
 	case "deliveries":
 		return ec.fieldContext_ProfileWebhook_deliveries(ctx, field)
+	case "credential":
+		return ec.fieldContext_ProfileWebhook_credential(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileWebhook", field.Name)
 }
@@ -4423,6 +7241,44 @@ func (ec *executionContext) childFields_RotateProfileWebhookSecretPayload(ctx co
 		return ec.fieldContext_RotateProfileWebhookSecretPayload_previousSecretExpiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RotateProfileWebhookSecretPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SecuritySettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessTokenLifetime":
+		return ec.fieldContext_SecuritySettings_accessTokenLifetime(ctx, field)
+	case "trustedIssuers":
+		return ec.fieldContext_SecuritySettings_trustedIssuers(ctx, field)
+	case "inboundAllowlist":
+		return ec.fieldContext_SecuritySettings_inboundAllowlist(ctx, field)
+	case "corsOrigins":
+		return ec.fieldContext_SecuritySettings_corsOrigins(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SecuritySettings_updatedAt(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_SecuritySettings_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecuritySettings", field.Name)
+}
+
+func (ec *executionContext) childFields_TestWebhookCredentialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_TestWebhookCredentialPayload_ok(ctx, field)
+	case "error":
+		return ec.fieldContext_TestWebhookCredentialPayload_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestWebhookCredentialPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TrustedIssuer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issuer":
+		return ec.fieldContext_TrustedIssuer_issuer(ctx, field)
+	case "audience":
+		return ec.fieldContext_TrustedIssuer_audience(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrustedIssuer", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4503,6 +7359,78 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_Viewer_subject(ctx, field)
+	case "name":
+		return ec.fieldContext_Viewer_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Viewer_role(ctx, field)
+	case "credential":
+		return ec.fieldContext_Viewer_credential(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookCredential(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WebhookCredential_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WebhookCredential_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_WebhookCredential_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_WebhookCredential_name(ctx, field)
+	case "type":
+		return ec.fieldContext_WebhookCredential_type(ctx, field)
+	case "tokenUrl":
+		return ec.fieldContext_WebhookCredential_tokenUrl(ctx, field)
+	case "clientId":
+		return ec.fieldContext_WebhookCredential_clientId(ctx, field)
+	case "clientSecretHint":
+		return ec.fieldContext_WebhookCredential_clientSecretHint(ctx, field)
+	case "username":
+		return ec.fieldContext_WebhookCredential_username(ctx, field)
+	case "passwordHint":
+		return ec.fieldContext_WebhookCredential_passwordHint(ctx, field)
+	case "scopes":
+		return ec.fieldContext_WebhookCredential_scopes(ctx, field)
+	case "audience":
+		return ec.fieldContext_WebhookCredential_audience(ctx, field)
+	case "tokenHint":
+		return ec.fieldContext_WebhookCredential_tokenHint(ctx, field)
+	case "headerName":
+		return ec.fieldContext_WebhookCredential_headerName(ctx, field)
+	case "webhooks":
+		return ec.fieldContext_WebhookCredential_webhooks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookCredential", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookCredentialConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WebhookCredentialConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WebhookCredentialConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WebhookCredentialConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookCredentialConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookCredentialEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_WebhookCredentialEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_WebhookCredentialEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookCredentialEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookPayloadPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

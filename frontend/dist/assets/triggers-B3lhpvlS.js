@@ -1,0 +1,1 @@
+var e=[{value:`CREATE_USER`,label:`Create User`},{value:`UPDATE_USER_PROFILE`,label:`Update User Profile`},{value:`ACTIVATE_DEACTIVATE_USER`,label:`Activate/Deactivate User`}];function t(t){return e.find(e=>e.value===t)?.label??t}function n(t){return e.map(e=>e.value).filter(e=>t.includes(e))}export{t as n,e as r,n as t};

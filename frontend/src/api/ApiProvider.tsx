@@ -1,0 +1,29 @@
+import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { Provider } from 'urql';
+import { createApiClient, type SocketState } from './client';
+import { getToken, subscribeToken } from './token';
+
+const SocketStateContext = createContext<SocketState>('closed');
+
+/** State of the subscriptions' websocket: connecting, connected or closed. */
+export function useSocketState(): SocketState {
+  return useContext(SocketStateContext);
+}
+
+export function useApiToken(): string {
+  return useSyncExternalStore(subscribeToken, getToken);
+}
+
+/** Provides a GraphQL client; a new one (and websocket) whenever the API token changes. */
+export function ApiProvider({ children }: { children: ReactNode }) {
+  const token = useApiToken();
+  const [socketState, setSocketState] = useState<SocketState>('closed');
+  const api = useMemo(() => createApiClient(token, setSocketState), [token]);
+  useEffect(() => () => api.dispose(), [api]);
+
+  return (
+    <Provider value={api.client}>
+      <SocketStateContext.Provider value={socketState}>{children}</SocketStateContext.Provider>
+    </Provider>
+  );
+}
