@@ -102,6 +102,7 @@ type Dispatcher struct {
 	policy  retry.Policy
 	log     *slog.Logger
 	metrics *metrics
+	schema  string // PostgreSQL: the schema, which names the notification channels
 	wake    chan struct{}
 	feed    feed.Broker[Recorded]
 	creds   *credential.Service
@@ -181,6 +182,9 @@ const maxIdle = time.Second
 // flight finish and records them before it returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if err := d.recoverLeases(ctx); err != nil {
+		return err
+	}
+	if err := d.loadSchema(ctx); err != nil {
 		return err
 	}
 	jobs := make(chan *ent.Delivery)

@@ -13,9 +13,10 @@ import (
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
 )
 
-// The PostgreSQL channels replicas notify each other on. A notification is
-// sent inside the transaction that causes it, so it arrives at commit, and
-// only then.
+// The PostgreSQL channels replicas notify each other on, each followed by
+// the schema's name (channels are per database, and two deployments may
+// share one database in different schemas). A notification is sent inside
+// the transaction that causes it, so it arrives at commit, and only then.
 const (
 	// wakeChannel: deliveries became due; every replica looks for work.
 	wakeChannel = "profilehooks_wake"
@@ -25,27 +26,56 @@ const (
 	attemptChannel = "profilehooks_attempts"
 )
 
+// channel returns the name of a channel for this deployment's schema.
+func (d *Dispatcher) channel(base string) string {
+	name := base + "_" + d.schema
+	if len(name) > 63 { // PostgreSQL's identifier limit
+		name = name[:63]
+	}
+	return name
+}
+
+// loadSchema reads the schema this deployment's tables live in.
+func (d *Dispatcher) loadSchema(ctx context.Context) error {
+	if d.cfg.Dialect != dialect.Postgres {
+		return nil
+	}
+	rows, err := d.cfg.Client.QueryContext(ctx, "SELECT current_schema()")
+	if err != nil {
+		return d.errorf("read the schema: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return d.errorf("read the schema: no row")
+	}
+	return rows.Scan(&d.schema)
+}
+
 // notifyWake makes every replica look for work once the transaction in ctx
 // commits. On SQLite there is one process, woken in-process instead.
 func (d *Dispatcher) notifyWake(ctx context.Context, client *ent.Client) error {
 	if d.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
-	if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, '')", wakeChannel); err != nil {
+	if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, '')", d.channel(wakeChannel)); err != nil {
 		return d.errorf("notify wake: %w", err)
 	}
 	return nil
 }
 
 // notifyRecorded tells the other replicas about recorded attempts, in the
-// recording transaction.
+// recording transaction, and wakes them: the lanes these attempts held are
+// free again, and any replica may take their next deliveries.
 func (d *Dispatcher) notifyRecorded(ctx context.Context, client *ent.Client, recs []Recorded) error {
 	if d.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
+	if err := d.notifyWake(ctx, client); err != nil {
+		return err
+	}
 	for _, r := range recs {
 		payload := strings.Join([]string{d.owner, r.Attempt.ID, r.WebhookID, r.Status}, " ")
-		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", attemptChannel, payload); err != nil {
+		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", d.channel(attemptChannel), payload); err != nil {
 			return d.errorf("notify attempt: %w", err)
 		}
 	}
@@ -79,7 +109,7 @@ func (d *Dispatcher) listenOnce(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, ch := range []string{wakeChannel, attemptChannel} {
+	for _, ch := range []string{d.channel(wakeChannel), d.channel(attemptChannel)} {
 		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return fmt.Errorf("listen %s: %w", ch, err)
 		}
@@ -90,9 +120,9 @@ func (d *Dispatcher) listenOnce(ctx context.Context) error {
 			return err
 		}
 		switch n.Channel {
-		case wakeChannel:
+		case d.channel(wakeChannel):
 			d.Wake()
-		case attemptChannel:
+		case d.channel(attemptChannel):
 			d.relay(ctx, n.Payload)
 		}
 	}

@@ -61,6 +61,11 @@ type Service struct {
 	Now func() time.Time
 	// OnEvent, if not nil, is called for every recorded event.
 	OnEvent EventHook
+	// LockRows makes a change lock the user's row before reading it
+	// (SELECT … FOR UPDATE), so concurrent changes to one user see each
+	// other's results: needed on PostgreSQL. SQLite serialises writers and
+	// has no FOR UPDATE, so it leaves this off.
+	LockRows bool
 }
 
 func (s *Service) now() time.Time {
@@ -127,7 +132,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, changes []Change
 	if err != nil {
 		return nil, err
 	}
-	u, err := getUser(ctx, client, id)
+	u, err := s.getUser(ctx, client, id)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +181,7 @@ func (s *Service) SetActive(ctx context.Context, id string, active bool, src Sou
 	if err != nil {
 		return nil, err
 	}
-	u, err := getUser(ctx, client, id)
+	u, err := s.getUser(ctx, client, id)
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +228,12 @@ func (s *Service) record(ctx context.Context, client *ent.Client, typ schematype
 	return nil
 }
 
-func getUser(ctx context.Context, client *ent.Client, id string) (*ent.User, error) {
-	u, err := client.User.Get(ctx, id)
+func (s *Service) getUser(ctx context.Context, client *ent.Client, id string) (*ent.User, error) {
+	q := client.User.Query().Where(user.ID(id))
+	if s.LockRows {
+		q = q.ForUpdate()
+	}
+	u, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, fault.NotFound("user", id)
 	}

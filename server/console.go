@@ -15,6 +15,12 @@ func consoleHandler(assets fs.FS) http.Handler {
 	files := http.FileServerFS(assets)
 	index, _ := fs.ReadFile(assets, "index.html")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path) {
+			// A method the API route does not take (GET /oauth/token):
+			// not a console page.
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -36,4 +42,15 @@ func consoleHandler(assets fs.FS) http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 		_, _ = w.Write(index)
 	})
+}
+
+// isAPIPath reports whether p belongs to an API route rather than the
+// console.
+func isAPIPath(p string) bool {
+	for _, prefix := range []string{"/graphql", "/oauth/", "/inbound/", "/auth/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }

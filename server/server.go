@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		logger.Warn("DEV MODE: neither --admin-token nor --oidc-issuer is set; the API answers unauthenticated requests from loopback addresses only. Set one before exposing the service.")
 	}
 	m := newMetrics()
-	profiles := &profile.Service{Now: deps.Now}
+	profiles := &profile.Service{Now: deps.Now, LockRows: db.Dialect == dialect.Postgres}
 	d := dispatcher.New(dispatcher.Config{
 		Client:      db.Client,
 		HTTP:        egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets}),
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 	profiles.OnEvent = d.FanOut
 	settings := deps.InboundSettings
 	if settings == nil {
-		settings = inbound.DefaultSettings
+		settings = inboundSettings(db.Client)
 	}
 	tokens := oauthserver.New(oauthserver.Config{
 		Client: db.Client,
@@ -220,12 +221,22 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				logger.Error("http: panic", "panic", fmt.Sprint(v), "path", r.URL.Path)
+				logger.Error("http: panic", "panic", fmt.Sprint(v), "path", loggedPath(r.URL.Path))
 				http.Error(w, "internal error", http.StatusInternalServerError)
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loggedPath is p as logs show it: the key of an incoming endpoint's URL
+// lets anyone who knows it reach the endpoint's authentication, so it is
+// never written to a log.
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, "/inbound/") {
+		return "/inbound/{key}"
+	}
+	return p
 }
 
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
@@ -239,7 +250,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			level = slog.LevelDebug
 		}
 		logger.Log(r.Context(), level, "http request",
-			"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"method", r.Method, "path", loggedPath(r.URL.Path), "status", sw.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	})
 }

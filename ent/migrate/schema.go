@@ -141,9 +141,12 @@ var (
 				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
 			},
 			{
-				Name:    "delivery_webhook_id_user_id_sequence",
+				Name:    "delivery_open_lane",
 				Unique:  false,
 				Columns: []*schema.Column{DeliveriesColumns[18], DeliveriesColumns[17], DeliveriesColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('PENDING', 'RETRYING') AND test = false",
+				},
 			},
 			{
 				Name:    "delivery_created_at",

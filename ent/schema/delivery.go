@@ -83,8 +83,12 @@ func (Delivery) Indexes() []ent.Index {
 	return []ent.Index{
 		// The claim query: due deliveries by time.
 		index.Fields("status", "next_attempt_at"),
-		// Ordering per webhook and user.
-		index.Fields("webhook_id", "user_id", "sequence"),
+		// Ordering per webhook and user: the claim asks whether an earlier
+		// delivery of the pair is still open. Only open deliveries are
+		// indexed, so the answer never reads the pair's finished history.
+		index.Fields("webhook_id", "user_id", "sequence").
+			StorageKey("delivery_open_lane").
+			Annotations(entsql.IndexWhere("status IN ('PENDING', 'RETRYING') AND test = false")),
 		// Listing, replay and retention.
 		index.Fields("created_at"),
 	}
