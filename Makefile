@@ -22,7 +22,7 @@ build: ## Build bin/profilehooks
 # Packages whose tests talk to the database; `make test` runs them on
 # SQLite and again on PostgreSQL (PROFILEHOOKS_TEST_POSTGRES_URL, default
 # postgres://postgres@127.0.0.1:5432/test).
-STORAGE_PKGS := ./server/... ./dispatcher/...
+STORAGE_PKGS := ./server/... ./dispatcher/... ./inbound/... ./access/... ./credential/... ./oauthserver/...
 
 .PHONY: test
 test: lint ## Run every test: Go (race detector on) on SQLite, the storage tests on PostgreSQL too, the drift checks, and the console's

@@ -76,3 +76,20 @@ func (t countingTx) QueryContext(ctx context.Context, query string, args ...any)
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	}).QueryContext(ctx, query, args...)
 }
+
+// ExecContext lets raw statements outside transactions through.
+func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.n.Add(1)
+	return d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, args...)
+}
+
+// QueryContext lets raw queries outside transactions (current_schema())
+// through.
+func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.n.Add(1)
+	return d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
+}

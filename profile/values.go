@@ -29,6 +29,8 @@ func Normalize(f Field, s string) (string, error) {
 	switch {
 	case !utf8.ValidString(s):
 		return "", fmt.Errorf("is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		return "", fmt.Errorf("contains a NUL character")
 	case len(s) > MaxValueLength:
 		return "", fmt.Errorf("is longer than %d bytes", MaxValueLength)
 	case s == "" && f.Identifier:

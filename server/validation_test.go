@@ -89,6 +89,7 @@ func TestValidationRejectsAndWritesNothing(t *testing.T) {
 		{"user: malformed manager email", createUser, map[string]any{"email": "a@example.com", "managerEmail": "boss@"}, "BAD_USER_INPUT", "input.managerEmail"},
 		{"user: malformed date", createUser, map[string]any{"email": "a@example.com", "hireDate": "10/07/1843"}, "BAD_USER_INPUT", "input.hireDate"},
 		{"user: impossible date", createUser, map[string]any{"email": "a@example.com", "hireDate": "2023-02-30"}, "BAD_USER_INPUT", "input.hireDate"},
+		{"user: NUL character", createUser, map[string]any{"email": "a@example.com", "firstName": "A\u0000B"}, "BAD_USER_INPUT", "input.firstName"},
 		{"user: no identifier", createUser, map[string]any{"firstName": "Ada"}, "BAD_USER_INPUT", "input"},
 		{"user: unknown custom field", createUser, map[string]any{"email": "a@example.com", "customFields": []map[string]any{{"key": "nope", "value": "1"}}}, "BAD_USER_INPUT", "input.customFields[0]"},
 		{"user: duplicate email", createUser, map[string]any{"email": "taken@example.com"}, "CONFLICT", "input.email"},
