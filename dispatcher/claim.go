@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -112,8 +113,11 @@ func headOfLine() predicate.Delivery {
 				sql.ColumnsEQ(earlier.C(delivery.FieldWebhookID), s.C(delivery.FieldWebhookID)),
 				sql.ColumnsEQ(earlier.C(delivery.FieldUserID), s.C(delivery.FieldUserID)),
 				sql.ColumnsLT(earlier.C(delivery.FieldSequence), s.C(delivery.FieldSequence)),
-				sql.In(earlier.C(delivery.FieldStatus), string(schematype.DeliveryPending), string(schematype.DeliveryRetrying)),
-				sql.EQ(earlier.C(delivery.FieldTest), false),
+				// Written with constants, as the partial index
+				// delivery_open_lane states it, so the planner can use it
+				// (a bound parameter would hide the match).
+				sql.ExprP(fmt.Sprintf("%s IN ('PENDING', 'RETRYING') AND %s = false",
+					earlier.C(delivery.FieldStatus), earlier.C(delivery.FieldTest))),
 			)),
 		)))
 	}
