@@ -116,8 +116,8 @@ func headOfLine() predicate.Delivery {
 				// Written with constants, as the partial index
 				// delivery_open_lane states it, so the planner can use it
 				// (a bound parameter would hide the match).
-				sql.ExprP(fmt.Sprintf("%s IN ('PENDING', 'RETRYING') AND %s = false",
-					earlier.C(delivery.FieldStatus), earlier.C(delivery.FieldTest))),
+				sql.ExprP(fmt.Sprintf("earlier.%s IN ('PENDING', 'RETRYING') AND earlier.%s = false",
+					delivery.FieldStatus, delivery.FieldTest)),
 			)),
 		)))
 	}

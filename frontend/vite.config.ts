@@ -5,7 +5,8 @@ import react from '@vitejs/plugin-react';
 // (HTTP and websocket). The Host header is kept: the server's websocket
 // upgrade accepts only same-origin browsers.
 const target = process.env.PROFILEHOOKS_URL ?? 'http://127.0.0.1:8080';
-const proxy = { '/graphql': { target, ws: true, changeOrigin: false } };
+// /auth/config tells the console whether and how to sign in.
+const proxy = { '/graphql': { target, ws: true, changeOrigin: false }, '/auth/config': { target, changeOrigin: false } };
 
 export default defineConfig({
   plugins: [react()],

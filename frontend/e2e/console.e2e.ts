@@ -32,6 +32,7 @@ let page: Page;
 const pageErrors: string[] = [];
 let webhookPath = '';
 let userPath = '';
+let endpointPath = '';
 
 async function screenshot(p: Page, name: string) {
   await p.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
@@ -213,6 +214,7 @@ describe('admin console', () => {
     await page.getByLabel('Authentication mode').selectOption('HMAC');
     await page.getByRole('button', { name: 'Create endpoint' }).click();
     await page.waitForURL(/\/endpoints\/inb_/);
+    endpointPath = new URL(page.url()).pathname;
     await expect.poll(() => page.getByRole('textbox', { name: 'Endpoint URL' }).inputValue()).toMatch(/\/inbound\//);
     await expectAccessible(page, 'endpoint');
     await screenshot(page, 'endpoint');
@@ -221,6 +223,68 @@ describe('admin console', () => {
     await page.getByRole('row').filter({ hasText: 'Payroll' }).waitFor();
     await expectAccessible(page, 'endpoints');
     await screenshot(page, 'endpoints');
+  });
+
+  test('links a webhook, manages OAuth clients, dry-runs a payload and shows requests live', async () => {
+    await visit(page, endpointPath);
+    await page.getByLabel('Authentication mode').selectOption('OAUTH2');
+    await page.getByLabel('HR system').check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/^Saved at/).waitFor();
+    const stored = await graphql<{ inboundEndpoints: { edges: { node: { linkedWebhookIds: string[] | null } }[] } }>(
+      server.url,
+      'query($id: ID!) { inboundEndpoints(first: 1, where: {id: $id}) { edges { node { linkedWebhookIds } } } }',
+      { id: endpointPath.split('/').pop() },
+    );
+    expect(stored.inboundEndpoints.edges[0]?.node.linkedWebhookIds).toEqual([webhookPath.split('/').pop()]);
+
+    await page.getByLabel('Client name').fill('Payroll client');
+    await page.getByRole('button', { name: 'Create OAuth client' }).click();
+    const secretBox = page.getByRole('textbox', { name: 'Client secret' });
+    await expect.poll(() => secretBox.inputValue()).not.toBe('');
+    const firstSecret = await secretBox.inputValue();
+    const row = page.getByRole('row').filter({ hasText: 'Payroll client' });
+    const clientId = (await row.locator('td').nth(1).innerText()).trim();
+    await expectAccessible(page, 'endpoint (client secret shown)');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await expect.poll(() => secretBox.count()).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Rotate secret of Payroll client' }).click();
+    await expect.poll(() => secretBox.inputValue()).not.toBe(firstSecret);
+    const secret = await secretBox.inputValue();
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+
+    await page.getByLabel('Payload (JSON)').fill('{"user": {"email": "ada@example.com", "title": "Engineer"}, "note": "x"}');
+    await page.getByRole('button', { name: 'Dry run', exact: true }).click();
+    const result = page.getByRole('status', { name: 'Dry run result' });
+    await result.getByText('Matched user').waitFor();
+    await result.getByRole('cell', { name: 'jobTitle' }).first().waitFor();
+    await result.getByText('note').waitFor();
+
+    const tokenRes = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(tokenRes.status).toBe(200);
+    const { access_token: accessToken } = (await tokenRes.json()) as { access_token: string };
+    const endpointUrl = await page.getByRole('textbox', { name: 'Endpoint URL' }).inputValue();
+    const inbound = await fetch(endpointUrl, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: { email: 'ada@example.com', title: 'Engineer' } }),
+    });
+    expect(inbound.status).toBe(200);
+    await page.getByRole('table', { name: 'Incoming requests' }).getByRole('row').filter({ hasText: 'jobTitle' }).waitFor();
+    await screenshot(page, 'endpoint-extras');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke Payroll client' }).click();
+    await row.getByText(/^Revoked/).waitFor();
+    // Put the endpoint back as it was for the tests that follow.
+    await page.getByLabel('HR system').uncheck();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/^Saved at/).waitFor();
   });
 
   test('searches users and pages through them', async () => {
@@ -287,13 +351,72 @@ describe('admin console', () => {
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'custom.badge' }).count()).toBe(0);
   });
 
-  test('shows the security stub and the API token setting', async () => {
+  test('shows the Security page and manages a webhook credential', async () => {
     await visit(page, '/security');
-    await page.getByText(/arrive with the security release/).waitFor();
-    await page.locator('summary', { hasText: 'Settings' }).click();
-    await page.getByLabel('API token').waitFor();
-    await expectAccessible(page, 'security with settings open');
+    await page.getByText('No webhook credentials yet.').waitFor();
+    await page.getByText('No active API tokens.').waitFor();
+    await page.getByRole('table', { name: 'Audit log' }).waitFor();
+    await expectAccessible(page, 'security');
     await screenshot(page, 'security');
+    await page.getByRole('button', { name: 'New credential' }).click();
+    await page.getByLabel('Credential name').fill('Receiver bearer');
+    await page.getByLabel('Type').selectOption('BEARER');
+    await page.getByLabel('Token', { exact: true }).fill('bearer-secret-1234');
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    await page.getByRole('row').filter({ hasText: 'Receiver bearer' }).waitFor();
+    await page.getByRole('button', { name: 'Test Receiver bearer' }).click();
+    await page.getByRole('row').filter({ hasText: 'Receiver bearer' }).getByText('OK', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Edit Receiver bearer' }).click();
+    await page.getByText('Stored: …1234.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('creates an API token and shows it once', async () => {
+    await page.getByLabel('Token name').fill('ci-deploy');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = page.getByRole('textbox', { name: 'New API token' });
+    await expect.poll(() => token.inputValue()).toMatch(/^phk_/);
+    const value = await token.inputValue();
+    await page.getByRole('row').filter({ hasText: 'ci-deploy' }).getByText(`…${value.slice(-4)}`).waitFor();
+    await expectAccessible(page, 'security (token shown)');
+    await screenshot(page, 'security-token-created');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await expect.poll(() => token.count()).toBe(0);
+    await visit(page, '/security');
+    await page.getByRole('row').filter({ hasText: 'ci-deploy' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'New API token' }).count()).toBe(0);
+    expect(await page.content()).not.toContain(value);
+    await page.getByRole('row').filter({ hasText: 'createApiToken' }).first().waitFor();
+  });
+
+  test('shows a settings error at the field and saves the settings', async () => {
+    const cors = page.getByLabel('CORS origins');
+    await cors.fill('https://console.example.com\nnot an origin');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => cors.getAttribute('aria-invalid')).toBe('true');
+    await cors.fill('https://console.example.com');
+    await page.getByRole('button', { name: '+ Add issuer' }).click();
+    await page.getByLabel('Issuer, row 1').fill('https://login.example.com');
+    await page.getByLabel('Audience, row 1').fill('profilehooks');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved at/).waitFor();
+    const stored = await graphql<{ securitySettings: { corsOrigins: string[]; trustedIssuers: { issuer: string }[] } }>(
+      server.url,
+      '{ securitySettings { corsOrigins trustedIssuers { issuer } } }',
+    );
+    expect(stored.securitySettings.corsOrigins).toEqual(['https://console.example.com']);
+    expect(stored.securitySettings.trustedIssuers).toEqual([{ issuer: 'https://login.example.com' }]);
+    // Put the settings back: the rest of the run uses the console's own origin.
+    await graphql(server.url, 'mutation { updateSecuritySettings(input: {corsOrigins: [], trustedIssuers: []}) { updatedAt } }');
+  });
+
+  test('picks a credential for a webhook', async () => {
+    await visit(page, webhookPath);
+    await page.getByLabel('Credential', { exact: true }).selectOption({ label: 'Receiver bearer' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/^Saved at/).waitFor();
+    await visit(page, webhookPath);
+    await expect.poll(async () => page.getByLabel('Credential', { exact: true }).locator('option:checked').innerText()).toBe('Receiver bearer');
   });
 
   test('sends the API token on HTTP and in the websocket connection_init', async () => {

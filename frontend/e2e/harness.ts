@@ -53,7 +53,7 @@ export interface GoServer {
  * Builds cmd/profilehooks (or takes the binary PROFILEHOOKS_E2E_BIN names)
  * and runs it in dev mode on a free loopback port.
  */
-export async function startGoServer(dir: string): Promise<GoServer> {
+export async function startGoServer(dir: string, extraArgs: readonly string[] = []): Promise<GoServer> {
   let bin = process.env.PROFILEHOOKS_E2E_BIN ?? '';
   if (bin === '') {
     bin = join(dir, 'profilehooks');
@@ -77,6 +77,7 @@ export async function startGoServer(dir: string): Promise<GoServer> {
       '0s,50ms',
       '--log-format',
       'text',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -161,7 +162,7 @@ export async function startConsole(goUrl: string): Promise<{ url: string; stop()
       port,
       strictPort: true,
       open: false,
-      proxy: { '/graphql': { target: goUrl, ws: true, changeOrigin: false } },
+      proxy: { '/graphql': { target: goUrl, ws: true, changeOrigin: false }, '/auth/config': { target: goUrl, changeOrigin: false } },
     },
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => server.close() };
@@ -192,10 +193,10 @@ export function tempDir(): { dir: string; remove(): void } {
 }
 
 /** A GraphQL request straight to the server, for setting up data the UI is not under test for. */
-export async function graphql<T>(goUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphql<T>(goUrl: string, query: string, variables: Record<string, unknown> = {}, token = ''): Promise<T> {
   const res = await fetch(`${goUrl}/graphql`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };

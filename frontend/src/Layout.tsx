@@ -1,7 +1,9 @@
 import { Suspense, useEffect, useRef } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
+import { ViewerBadge, ViewerProvider } from './api/viewer';
 import { SettingsMenu } from './components/SettingsMenu';
 import { Loading } from './components/states';
+import { SignInGate } from './components/SignInGate';
 import { ErrorBoundary } from './ErrorBoundary';
 
 const links = [
@@ -25,7 +27,7 @@ export function Layout() {
     }
   }, [location.pathname]);
   return (
-    <>
+    <ViewerProvider>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -43,15 +45,18 @@ export function Layout() {
           </ul>
         </nav>
         <span className="spacer" />
+        <ViewerBadge />
         <SettingsMenu />
       </header>
       <main id="main" className="app-main" tabIndex={-1} ref={main}>
-        <ErrorBoundary key={location.pathname}>
-          <Suspense fallback={<Loading what="Loading page" />}>
-            <Outlet />
-          </Suspense>
-        </ErrorBoundary>
+        <SignInGate>
+          <ErrorBoundary key={location.pathname}>
+            <Suspense fallback={<Loading what="Loading page" />}>
+              <Outlet />
+            </Suspense>
+          </ErrorBoundary>
+        </SignInGate>
       </main>
-    </>
+    </ViewerProvider>
   );
 }

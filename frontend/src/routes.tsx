@@ -11,7 +11,7 @@ const DeliveryLogPage = lazy(() => import('./pages/deliveries/DeliveryLogPage'))
 const UserListPage = lazy(() => import('./pages/users/UserListPage'));
 const UserEditPage = lazy(() => import('./pages/users/UserEditPage'));
 const CustomFieldsPage = lazy(() => import('./pages/fields/CustomFieldsPage'));
-const SecurityPage = lazy(() => import('./pages/SecurityPage'));
+const SecurityPage = lazy(() => import('./pages/security/SecurityPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 export const routes: RouteObject[] = [

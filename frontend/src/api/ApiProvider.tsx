@@ -1,7 +1,7 @@
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import { createApiClient, type SocketState } from './client';
-import { getToken, subscribeToken } from './token';
+import { getCredential, getToken, subscribeToken } from './token';
 
 const SocketStateContext = createContext<SocketState>('closed');
 
@@ -14,9 +14,14 @@ export function useApiToken(): string {
   return useSyncExternalStore(subscribeToken, getToken);
 }
 
-/** Provides a GraphQL client; a new one (and websocket) whenever the API token changes. */
+/** The credential sent with requests: the sign-in's ID token or the API token; empty for none. */
+export function useCredential(): string {
+  return useSyncExternalStore(subscribeToken, getCredential);
+}
+
+/** Provides a GraphQL client; a new one (and websocket) whenever the credential changes. */
 export function ApiProvider({ children }: { children: ReactNode }) {
-  const token = useApiToken();
+  const token = useCredential();
   const [socketState, setSocketState] = useState<SocketState>('closed');
   const api = useMemo(() => createApiClient(token, setSocketState), [token]);
   useEffect(() => () => api.dispose(), [api]);

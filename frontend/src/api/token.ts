@@ -1,5 +1,9 @@
-// The optional API token, kept in localStorage. Dev mode needs none; with
-// one, every request carries `Authorization: Bearer <token>`.
+// The credential the console sends: an OIDC ID token from signing in (kept
+// in sessionStorage, so it ends with the tab) or else the optional API token
+// (kept in localStorage). Dev mode needs neither; with one, every request
+// carries `Authorization: Bearer <credential>`.
+
+import { isExpired } from '../lib/pkce';
 
 const storageKey = 'profilehooks.apiToken';
 const listeners = new Set<() => void>();
@@ -27,6 +31,40 @@ export function setToken(token: string): void {
     // Storage may be unavailable (private mode); the token then lasts for this page only.
   }
   for (const listener of listeners) listener();
+}
+
+const idTokenKey = 'profilehooks.idToken';
+
+function readIdToken(): string {
+  try {
+    return window.sessionStorage.getItem(idTokenKey) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+let currentIdToken = readIdToken();
+
+export function getIdToken(): string {
+  return currentIdToken;
+}
+
+/** Keeps the ID token of a sign-in for this tab; an empty one signs out. */
+export function setIdToken(token: string): void {
+  currentIdToken = token;
+  try {
+    if (token === '') window.sessionStorage.removeItem(idTokenKey);
+    else window.sessionStorage.setItem(idTokenKey, token);
+  } catch {
+    // Without storage the sign-in lasts for this page only.
+  }
+  for (const listener of listeners) listener();
+}
+
+/** What to send: an unexpired ID token, else the API token, else nothing (""). */
+export function getCredential(): string {
+  if (currentIdToken !== '' && !isExpired(currentIdToken, Date.now())) return currentIdToken;
+  return current;
 }
 
 export function subscribeToken(listener: () => void): () => void {

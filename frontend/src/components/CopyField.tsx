@@ -55,12 +55,24 @@ export function CopyField({ label, value, hint }: { label: string; value: string
 }
 
 /** A newly issued secret, shown this once. */
-export function SecretNotice({ title, secret, detail, onDismiss }: { title: string; secret: string; detail?: string; onDismiss: () => void }) {
+export function SecretNotice({
+  title,
+  secret,
+  detail,
+  label = 'Signing secret',
+  onDismiss,
+}: {
+  title: string;
+  secret: string;
+  detail?: string;
+  label?: string;
+  onDismiss: () => void;
+}) {
   return (
     <div className="notice warning" role="status">
       <h2>{title}</h2>
       <p>Copy it now: it is shown only this once and cannot be read back later.{detail ? ` ${detail}` : ''}</p>
-      <CopyField label="Signing secret" value={secret} />
+      <CopyField label={label} value={secret} />
       <button type="button" onClick={onDismiss}>
         I have stored it
       </button>

@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useApiToken } from '../api/ApiProvider';
-import { setToken } from '../api/token';
+import { getIdToken, setIdToken, setToken, subscribeToken } from '../api/token';
 
 /** The settings menu: an optional API token, kept in this browser. */
 export function SettingsMenu() {
   const token = useApiToken();
+  const idToken = useSyncExternalStore(subscribeToken, getIdToken);
   const [draft, setDraft] = useState(token);
   const [saved, setSaved] = useState('');
   const details = useRef<HTMLDetailsElement>(null);
@@ -43,8 +44,16 @@ export function SettingsMenu() {
         }
       }}
     >
-      <summary>Settings{token ? ' · token set' : ''}</summary>
+      <summary>Settings{idToken ? ' · signed in' : token ? ' · token set' : ''}</summary>
       <form className="settings-panel" onSubmit={save}>
+        {idToken ? (
+          <p className="row">
+            <span>Signed in with OpenID Connect (used before the API token).</span>
+            <button type="button" onClick={() => setIdToken('')}>
+              Sign out
+            </button>
+          </p>
+        ) : null}
         <div className="field">
           <label htmlFor={`${id}-token`}>API token</label>
           <input

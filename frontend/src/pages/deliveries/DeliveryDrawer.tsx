@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { useMutation, useQuery } from 'urql';
 import { AttemptSummary, AttemptView } from '../../components/AttemptView';
 import { DeliveryStatusBadge } from '../../components/badges';
@@ -13,6 +14,7 @@ import type { LogRow } from './logState';
 
 /** A delivery's attempts with request and response; Redeliver and Cancel. */
 export function DeliveryDrawer({ row, onClose, onChanged }: { row: LogRow; onClose: () => void; onChanged: (row: LogRow) => void }) {
+  const canEdit = useCanEdit();
   const [{ data, fetching, error }, refetch] = useQuery({ query: DeliveryAttemptsDocument, variables: { id: row.id }, requestPolicy: 'network-only' });
   const [redeliverState, redeliver] = useMutation(RedeliverDocument);
   const [cancelState, cancel] = useMutation(CancelDeliveryDocument);
@@ -57,6 +59,7 @@ export function DeliveryDrawer({ row, onClose, onChanged }: { row: LogRow; onClo
       title={`Delivery ${row.id}`}
       onClose={onClose}
       actions={
+        canEdit ? (
         <>
           {open ? (
             <button type="button" className="danger" onClick={onCancel} disabled={cancelState.fetching}>
@@ -67,6 +70,7 @@ export function DeliveryDrawer({ row, onClose, onChanged }: { row: LogRow; onClo
             {redeliverState.fetching ? 'Redelivering…' : 'Redeliver'}
           </button>
         </>
+        ) : null
       }
     >
       <dl className="facts">

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { useSearchParams } from 'react-router';
 import { useClient, useQuery, type CombinedError } from 'urql';
 import { useSocketState } from '../../api/ApiProvider';
@@ -75,6 +76,7 @@ interface History {
 const initialHistory: History = { cursor: null, hasMore: false, loading: true, total: null, error: null };
 
 export default function DeliveryLogPage() {
+  const canEdit = useCanEdit();
   const client = useClient();
   const socketState = useSocketState();
   const [filter, setFilter] = useFilter();
@@ -233,7 +235,7 @@ export default function DeliveryLogPage() {
           Load older deliveries
         </button>
       </div>
-      <ReplayPanel webhooks={webhooks} defaultWebhookId={filter.webhookId} />
+      {canEdit ? <ReplayPanel webhooks={webhooks} defaultWebhookId={filter.webhookId} /> : null}
       {open ? <DeliveryDrawer row={open} onClose={() => setOpenId(null)} onChanged={(r) => merge([r])} /> : null}
     </>
   );

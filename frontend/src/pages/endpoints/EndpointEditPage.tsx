@@ -1,4 +1,5 @@
 import { useReducer, useState, type FormEvent } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { EnabledBadge } from '../../components/badges';
@@ -6,13 +7,14 @@ import { CopyField, SecretNotice } from '../../components/CopyField';
 import { CheckboxField, FormSection, SelectField, TextField } from '../../components/fields';
 import { MappingRowsEditor } from '../../components/MappingRowsEditor';
 import { ErrorState, FormErrorSummary, Loading, PageHeader } from '../../components/states';
-import { CreateEndpointDocument, DeleteEndpointDocument, EndpointDocument, UpdateEndpointDocument, type EndpointDetailFragment } from '../../gql/graphql';
+import { WebhookOptionsDocument, CreateEndpointDocument, DeleteEndpointDocument, EndpointDocument, UpdateEndpointDocument, type EndpointDetailFragment } from '../../gql/graphql';
 import { useProfileFields } from '../../hooks/useProfileFields';
 import { useUnsavedChangesGuard } from '../../hooks/useUnsavedChangesGuard';
 import { formErrorsOf, noErrors, rowErrors, unclaimedFieldErrors, type FormErrors } from '../../lib/errors';
 import { dropSecret, peekSecret, stashSecret } from '../../lib/oneTimeSecrets';
 import { nodesOf } from '../../lib/relay';
 import { formatTime } from '../../lib/time';
+import { DryRunPanel, InboundLogPanel, OAuthClientsPanel } from './EndpointExtras';
 import { authModeOptions, buildEndpointInput, endpointFormFrom, endpointFormReducer, isEndpointDirty, unknownUserOptions } from './endpointForm';
 
 const deleteContext = { additionalTypenames: ['InboundEndpoint'] };
@@ -42,6 +44,9 @@ function ExistingEndpoint({ id }: { id: string }) {
 }
 
 function EndpointEditor({ endpoint }: { endpoint: EndpointDetailFragment | null }) {
+  const canEdit = useCanEdit();
+  const [{ data: webhookData }] = useQuery({ query: WebhookOptionsDocument });
+  const webhookOptions = nodesOf(webhookData?.profileWebhooks);
   const navigate = useNavigate();
   const [initial, setInitial] = useState(() => endpointFormFrom(endpoint));
   const [form, dispatch] = useReducer(endpointFormReducer, initial);
@@ -102,7 +107,7 @@ function EndpointEditor({ endpoint }: { endpoint: EndpointDetailFragment | null 
 
   const f = errors.fields;
   const inputs = rowErrors(f, 'inputParameters', sentKeys);
-  const unclaimed = unclaimedFieldErrors(f, (p) => ['name', 'enabled', 'authMode', 'onUnknownUser'].includes(p) || p.startsWith('inputParameters'));
+  const unclaimed = unclaimedFieldErrors(f, (p) => ['name', 'enabled', 'authMode', 'onUnknownUser', 'linkedWebhookIds'].includes(p) || p.startsWith('inputParameters'));
 
   return (
     <>
@@ -134,6 +139,7 @@ function EndpointEditor({ endpoint }: { endpoint: EndpointDetailFragment | null 
 
       <form className="card" onSubmit={save} noValidate aria-label={endpoint ? `Edit ${endpoint.name}` : 'New endpoint'}>
         <FormErrorSummary messages={[...errors.form, ...unclaimed]} />
+        <fieldset disabled={!canEdit}>
         <FormSection title="General">
           <TextField label="Name" value={form.name} required onChange={(name) => dispatch({ type: 'set', patch: { name } })} error={f['name']} />
           <CheckboxField
@@ -178,15 +184,45 @@ function EndpointEditor({ endpoint }: { endpoint: EndpointDetailFragment | null 
             options={authModeOptions}
             error={f['authMode']}
           />
-          <p className="notice info">
-            Not in this console yet: OAuth clients, linked webhooks and a dry run of a request. They need server API that does not exist yet.
-          </p>
         </FormSection>
+        <FormSection
+          title="Linked webhooks"
+          description="Webhooks that talk to the same third party: changes that come in through this endpoint are never sent to them."
+        >
+          <fieldset aria-describedby={f['linkedWebhookIds'] ? 'linked-error' : undefined}>
+            <legend className="visually-hidden">Linked webhooks</legend>
+            {webhookOptions.length === 0 ? <p className="muted">There are no webhooks.</p> : null}
+            {webhookOptions.map((w) => (
+              <div className="check" key={w.id}>
+                <input
+                  id={`linked-${w.id}`}
+                  type="checkbox"
+                  checked={form.linkedWebhookIds.includes(w.id)}
+                  onChange={(e) =>
+                    dispatch({
+                      type: 'set',
+                      patch: {
+                        linkedWebhookIds: e.target.checked ? [...form.linkedWebhookIds, w.id].sort() : form.linkedWebhookIds.filter((x) => x !== w.id),
+                      },
+                    })
+                  }
+                />
+                <label htmlFor={`linked-${w.id}`}>{w.name}</label>
+              </div>
+            ))}
+            {f['linkedWebhookIds'] ? (
+              <p id="linked-error" className="field-error">
+                {f['linkedWebhookIds']}
+              </p>
+            ) : null}
+          </fieldset>
+        </FormSection>
+        </fieldset>
         <div className="form-actions">
           <span role="status" className="muted" style={{ marginRight: 'auto', alignSelf: 'center' }}>
             {saving ? 'Saving…' : dirty ? 'Unsaved changes' : saved}
           </span>
-          {endpoint ? (
+          {endpoint && canEdit ? (
             <button type="button" className="danger" onClick={deleteEndpoint}>
               Delete
             </button>
@@ -194,11 +230,20 @@ function EndpointEditor({ endpoint }: { endpoint: EndpointDetailFragment | null 
           <Link className="button" to="/endpoints">
             Cancel
           </Link>
-          <button type="submit" className="primary" disabled={saving || (endpoint !== null && !dirty)}>
-            {endpoint ? 'Save changes' : 'Create endpoint'}
-          </button>
+          {canEdit ? (
+            <button type="submit" className="primary" disabled={saving || (endpoint !== null && !dirty)}>
+              {endpoint ? 'Save changes' : 'Create endpoint'}
+            </button>
+          ) : null}
         </div>
       </form>
+      {endpoint ? (
+        <>
+          <OAuthClientsPanel endpointId={endpoint.id} />
+          <DryRunPanel endpointId={endpoint.id} />
+          <InboundLogPanel endpointId={endpoint.id} />
+        </>
+      ) : null}
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { EnabledBadge } from '../../components/badges';
@@ -13,6 +14,7 @@ const pageSize = 25;
 const context = { additionalTypenames: ['InboundEndpoint'] };
 
 export default function EndpointListPage() {
+  const canEdit = useCanEdit();
   const [cursor, setCursor] = useState<PageCursor>(firstPage);
   const variables = useMemo(() => pageArgs(cursor, pageSize), [cursor]);
   const [{ data, fetching, error }, refetch] = useQuery({ query: EndpointsDocument, variables, context });
@@ -26,9 +28,11 @@ export default function EndpointListPage() {
         title="Incoming endpoints"
         description="URLs third parties post profile changes to: which fields they may set and how the user is found."
         actions={
-          <Link className="button primary" to="/endpoints/new">
-            New endpoint
-          </Link>
+          canEdit ? (
+            <Link className="button primary" to="/endpoints/new">
+              New endpoint
+            </Link>
+          ) : null
         }
       />
       {error && !data ? <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} /> : null}
@@ -36,9 +40,11 @@ export default function EndpointListPage() {
       {connection && endpoints.length === 0 && cursor.kind === 'first' ? (
         <EmptyState title="No incoming endpoints yet">
           <p>An endpoint gives a third party a URL to push profile changes to.</p>
-          <Link className="button primary" to="/endpoints/new">
-            Create the first endpoint
-          </Link>
+          {canEdit ? (
+            <Link className="button primary" to="/endpoints/new">
+              Create the first endpoint
+            </Link>
+          ) : null}
         </EmptyState>
       ) : null}
       {endpoints.length > 0 ? (

@@ -6,6 +6,8 @@ export interface EndpointForm {
   enabled: boolean;
   authMode: InboundAuthMode;
   onUnknownUser: UnknownUserPolicy;
+  /** Webhooks that talk to the same third party: changes through this endpoint are not sent to them. */
+  linkedWebhookIds: string[];
   inputs: RowsState<MappingRow>;
 }
 
@@ -31,6 +33,7 @@ export function endpointFormFrom(endpoint: EndpointDetailFragment | null): Endpo
     enabled: endpoint?.enabled ?? true,
     authMode: endpoint?.authMode ?? 'OAUTH2',
     onUnknownUser: endpoint?.onUnknownUser ?? 'REJECT',
+    linkedWebhookIds: [...(endpoint?.linkedWebhookIds ?? [])].sort(),
     inputs: rowsInit(
       endpoint
         ? mappingRowsFrom(endpoint.inputParameters)
@@ -53,7 +56,14 @@ export function endpointFormReducer(state: EndpointForm, action: EndpointFormAct
 export function buildEndpointInput(form: EndpointForm): { input: CreateInboundEndpointInput; keys: string[] } {
   const { values, keys } = toInputMappingInputs(form.inputs.rows);
   return {
-    input: { name: form.name.trim(), enabled: form.enabled, authMode: form.authMode, onUnknownUser: form.onUnknownUser, inputParameters: values },
+    input: {
+      name: form.name.trim(),
+      enabled: form.enabled,
+      authMode: form.authMode,
+      onUnknownUser: form.onUnknownUser,
+      inputParameters: values,
+      linkedWebhookIds: [...form.linkedWebhookIds].sort(),
+    },
     keys,
   };
 }

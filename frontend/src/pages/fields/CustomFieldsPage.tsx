@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { useMutation, useQuery } from 'urql';
 import { FormSection, SelectField, TextAreaField, TextField } from '../../components/fields';
 import { EmptyState, ErrorState, FormErrorSummary, Loading, PageHeader } from '../../components/states';
@@ -106,6 +107,7 @@ function NewFieldForm({ reportDirty }: { reportDirty: ReportDirty }) {
 }
 
 function FieldRow({ field, reportDirty }: { field: CustomFieldDetailFragment; reportDirty: ReportDirty }) {
+  const canEdit = useCanEdit();
   const [editing, setEditing] = useState(false);
   const [label, setLabel] = useState(field.label);
   const [options, setOptions] = useState((field.options ?? []).join('\n'));
@@ -177,6 +179,7 @@ function FieldRow({ field, reportDirty }: { field: CustomFieldDetailFragment; re
       <td>{typeLabel(field.type)}</td>
       <td>{field.options && field.options.length > 0 ? field.options.join(', ') : '—'}</td>
       <td>
+        {canEdit ? (
         <div className="row">
           <button type="button" className="small" onClick={() => setEditing(true)} aria-label={`Edit ${field.label}`}>
             Edit
@@ -185,6 +188,7 @@ function FieldRow({ field, reportDirty }: { field: CustomFieldDetailFragment; re
             Delete
           </button>
         </div>
+        ) : '—'}
         {deleteError ? (
           <p className="field-error" role="alert">
             {deleteError}
@@ -196,6 +200,7 @@ function FieldRow({ field, reportDirty }: { field: CustomFieldDetailFragment; re
 }
 
 export default function CustomFieldsPage() {
+  const canEdit = useCanEdit();
   const [{ data, fetching, error }, refetch] = useQuery({ query: CustomFieldsDocument, context });
   const fields = nodesOf(data?.customProfileFields);
   const [dirtyForms, setDirtyForms] = useState<ReadonlySet<string>>(new Set());
@@ -214,7 +219,7 @@ export default function CustomFieldsPage() {
   return (
     <>
       <PageHeader title="Profile fields" description="Custom profile fields, beside the built-in ones, for users and mappings." />
-      <NewFieldForm reportDirty={reportDirty} />
+      {canEdit ? <NewFieldForm reportDirty={reportDirty} /> : null}
       {error && !data ? <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} /> : null}
       {fetching && !data ? <Loading what="Loading fields" /> : null}
       {data && fields.length === 0 ? (

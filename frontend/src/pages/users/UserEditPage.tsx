@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { EnabledBadge } from '../../components/badges';
@@ -185,6 +186,7 @@ function UserEditor({ user }: { user: UserProfileFragment | null }) {
     (m): m is string => Boolean(m),
   );
   const toggling = activateState.fetching || deactivateState.fetching;
+  const canEdit = useCanEdit();
 
   return (
     <>
@@ -198,9 +200,11 @@ function UserEditor({ user }: { user: UserProfileFragment | null }) {
           current ? (
             <>
               <EnabledBadge enabled={current.active} onLabel="Active" offLabel="Inactive" />
-              <button type="button" onClick={toggleActive} disabled={toggling}>
-                {current.active ? 'Deactivate' : 'Activate'}
-              </button>
+              {canEdit ? (
+                <button type="button" onClick={toggleActive} disabled={toggling}>
+                  {current.active ? 'Deactivate' : 'Activate'}
+                </button>
+              ) : null}
             </>
           ) : null
         }
@@ -208,6 +212,7 @@ function UserEditor({ user }: { user: UserProfileFragment | null }) {
       {fieldsError ? <ErrorState error={fieldsError} retry={() => refetchFields({ requestPolicy: 'network-only' })} /> : null}
       <form className="card" onSubmit={save} noValidate aria-label={current ? `Edit ${userTitle(current)}` : 'New user'}>
         <FormErrorSummary messages={[...errors.form, ...unclaimed, ...customListErrors]} />
+        <fieldset disabled={!canEdit}>
         {fieldGroups.map((group) => (
           <FormSection key={group.title} title={group.title} description={group.description}>
             <div className="field-grid">
@@ -243,6 +248,7 @@ function UserEditor({ user }: { user: UserProfileFragment | null }) {
             <CheckboxField label="Active" checked={draft.active} onChange={(active) => setDraft((d) => ({ ...d, active }))} />
           </FormSection>
         ) : null}
+        </fieldset>
         <div className="form-actions">
           <span role="status" className="muted" style={{ marginRight: 'auto', alignSelf: 'center' }}>
             {saving ? 'Saving…' : dirty ? 'Unsaved changes' : saved}
@@ -250,9 +256,11 @@ function UserEditor({ user }: { user: UserProfileFragment | null }) {
           <Link className="button" to="/users">
             Cancel
           </Link>
-          <button type="submit" className="primary" disabled={saving || (current !== null && !dirty)}>
-            {current ? 'Save changes' : 'Create user'}
-          </button>
+          {canEdit ? (
+            <button type="submit" className="primary" disabled={saving || (current !== null && !dirty)}>
+              {current ? 'Save changes' : 'Create user'}
+            </button>
+          ) : null}
         </div>
       </form>
     </>

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { Link, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { EnabledBadge } from '../../components/badges';
@@ -16,6 +17,7 @@ const context = { additionalTypenames: ['User'] };
 type ActiveFilter = '' | 'active' | 'inactive';
 
 export default function UserListPage() {
+  const canEdit = useCanEdit();
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get('q') ?? '');
   const activeParam = params.get('active');
@@ -57,9 +59,11 @@ export default function UserListPage() {
         title="Users"
         description="The user directory. Every change fires profile events to the subscribed webhooks."
         actions={
-          <Link className="button primary" to="/users/new">
-            New user
-          </Link>
+          canEdit ? (
+            <Link className="button primary" to="/users/new">
+              New user
+            </Link>
+          ) : null
         }
       />
       <form className="toolbar" role="search" aria-label="Search users" onSubmit={(e) => e.preventDefault()}>

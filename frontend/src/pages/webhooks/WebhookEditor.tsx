@@ -1,29 +1,37 @@
 import { useReducer, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
+import { useCanEdit } from '../../api/viewer';
 import { EnabledBadge } from '../../components/badges';
 import { SecretNotice } from '../../components/CopyField';
-import { CheckboxField, FormSection, TextField } from '../../components/fields';
+import { CheckboxField, FormSection, SelectField, TextField } from '../../components/fields';
 import { HeaderRowsEditor } from '../../components/HeaderRowsEditor';
 import { MappingRowsEditor } from '../../components/MappingRowsEditor';
 import { ErrorState, FormErrorSummary, PageHeader } from '../../components/states';
-import { CreateWebhookDocument, DeleteWebhookDocument, UpdateWebhookDocument, type WebhookDetailFragment } from '../../gql/graphql';
+import { CreateWebhookDocument, CredentialOptionsDocument, DeleteWebhookDocument, UpdateWebhookDocument, type WebhookDetailFragment } from '../../gql/graphql';
 import { useProfileFields } from '../../hooks/useProfileFields';
 import { useUnsavedChangesGuard } from '../../hooks/useUnsavedChangesGuard';
 import { formErrorsOf, noErrors, rowErrors, unclaimedFieldErrors, type FormErrors } from '../../lib/errors';
 import { dropSecret, peekSecret, stashSecret } from '../../lib/oneTimeSecrets';
+import { nodesOf } from '../../lib/relay';
 import { formatTime } from '../../lib/time';
 import { triggerOptions } from '../../lib/triggers';
 import { PreviewAndTest } from './PreviewAndTest';
-import { buildWebhookInput, formFrom, isDirty, webhookFormReducer } from './webhookForm';
+import { buildWebhookInput, formFrom, isDirty, webhookFormReducer, withCredentialRemoval } from './webhookForm';
 import { WebhookSecret } from './WebhookSecret';
 
 const listPrefixes = ['requestParameters', 'responseParameters', 'headers', 'triggers'];
-const plainFields = ['name', 'url', 'enabled', 'maxAttempts', 'timeoutSeconds'];
+const plainFields = ['name', 'url', 'enabled', 'maxAttempts', 'timeoutSeconds', 'credentialId'];
 const deleteContext = { additionalTypenames: ['ProfileWebhook', 'Delivery'] };
 
 export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | null }) {
   const navigate = useNavigate();
+  const canEdit = useCanEdit();
+  const [{ data: credentialData }] = useQuery({ query: CredentialOptionsDocument });
+  const credentialOptions = [
+    { value: '', label: 'None' },
+    ...nodesOf(credentialData?.webhookCredentials).map((c) => ({ value: c.id, label: c.name })),
+  ];
   const [initial, setInitial] = useState(() => formFrom(webhook));
   const [form, dispatch] = useReducer(webhookFormReducer, initial);
   const [errors, setErrors] = useState<FormErrors>(noErrors);
@@ -60,7 +68,7 @@ export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | nu
       navigate(`/webhooks/${payload.profileWebhook.id}`, { replace: true });
       return;
     }
-    const result = await update({ id: webhook.id, input: built.input });
+    const result = await update({ id: webhook.id, input: withCredentialRemoval(built.input, webhook.credential) });
     const updated = result.data?.updateProfileWebhook;
     if (result.error || !updated) {
       setErrors(formErrorsOf(result.error));
@@ -135,6 +143,7 @@ export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | nu
 
       <form className="card" onSubmit={save} noValidate aria-label={webhook ? `Edit ${webhook.name}` : 'New webhook'}>
         <FormErrorSummary messages={[...errors.form, ...unclaimed]} />
+        <fieldset disabled={!canEdit}>
         <FormSection title="General" description="A name for people, and where the JSON goes.">
           <TextField label="Name" value={form.name} required onChange={(name) => dispatch({ type: 'set', patch: { name } })} error={f['name']} />
           <TextField
@@ -152,6 +161,14 @@ export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | nu
             onChange={(enabled) => dispatch({ type: 'set', patch: { enabled } })}
             hint="A disabled webhook gets no new deliveries; its waiting ones resume when it is enabled again."
             error={f['enabled']}
+          />
+          <SelectField
+            label="Credential"
+            value={form.credentialId}
+            onChange={(credentialId) => dispatch({ type: 'set', patch: { credentialId } })}
+            options={credentialOptions}
+            hint="How the webhook authenticates to its receiver. Credentials are managed on the Security page."
+            error={f['credentialId']}
           />
         </FormSection>
         <FormSection title="Trigger events" description="Which profile events send a delivery.">
@@ -231,11 +248,12 @@ export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | nu
             />
           </div>
         </FormSection>
+        </fieldset>
         <div className="form-actions">
           <span role="status" className="muted" style={{ marginRight: 'auto', alignSelf: 'center' }}>
             {saving ? 'Saving…' : dirty ? 'Unsaved changes' : saved}
           </span>
-          {webhook ? (
+          {webhook && canEdit ? (
             <button type="button" className="danger" onClick={deleteWebhook}>
               Delete
             </button>
@@ -243,13 +261,15 @@ export function WebhookEditor({ webhook }: { webhook: WebhookDetailFragment | nu
           <Link className="button" to="/webhooks">
             Cancel
           </Link>
-          <button type="submit" className="primary" disabled={saving || (webhook !== null && !dirty)}>
-            {webhook ? 'Save changes' : 'Create webhook'}
-          </button>
+          {canEdit ? (
+            <button type="submit" className="primary" disabled={saving || (webhook !== null && !dirty)}>
+              {webhook ? 'Save changes' : 'Create webhook'}
+            </button>
+          ) : null}
         </div>
       </form>
 
-      {webhook ? (
+      {webhook && canEdit ? (
         <>
           <WebhookSecret webhook={webhook} />
           <PreviewAndTest webhook={webhook} dirty={dirty} />

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useCanEdit } from '../../api/viewer';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { DeliveryStatusBadge, EnabledBadge } from '../../components/badges';
@@ -39,6 +40,7 @@ function LastDelivery({ webhook }: { webhook: WebhookSummaryFragment }) {
 }
 
 export default function WebhookListPage() {
+  const canEdit = useCanEdit();
   const [cursor, setCursor] = useState<PageCursor>(firstPage);
   const variables = useMemo(() => pageArgs(cursor, pageSize), [cursor]);
   const [{ data, fetching, error }, refetch] = useQuery({ query: WebhooksDocument, variables, context });
@@ -52,9 +54,11 @@ export default function WebhookListPage() {
         title="Profile webhooks"
         description="Outgoing webhooks: which profile events go where, and which fields go out and come back."
         actions={
-          <Link className="button primary" to="/webhooks/new">
-            New webhook
-          </Link>
+          canEdit ? (
+            <Link className="button primary" to="/webhooks/new">
+              New webhook
+            </Link>
+          ) : null
         }
       />
       {error && !data ? <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} /> : null}
@@ -62,9 +66,11 @@ export default function WebhookListPage() {
       {connection && webhooks.length === 0 && cursor.kind === 'first' ? (
         <EmptyState title="No profile webhooks yet">
           <p>A webhook posts profile changes to a URL you choose.</p>
-          <Link className="button primary" to="/webhooks/new">
-            Create the first webhook
-          </Link>
+          {canEdit ? (
+            <Link className="button primary" to="/webhooks/new">
+              Create the first webhook
+            </Link>
+          ) : null}
         </EmptyState>
       ) : null}
       {connection && webhooks.length === 0 && cursor.kind !== 'first' ? (

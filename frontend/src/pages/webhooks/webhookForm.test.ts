@@ -17,6 +17,7 @@ const stored: WebhookDetailFragment = {
   maxAttempts: null,
   timeoutSeconds: 10,
   previousSecretExpiresAt: null,
+  credential: null,
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: '2026-01-01T00:00:00Z',
 };

@@ -19,13 +19,15 @@ export interface WebhookForm {
   triggers: ProfileTrigger[];
   maxAttempts: string;
   timeoutSeconds: string;
+  /** The webhook credential's ID; empty for none. */
+  credentialId: string;
   request: RowsState<MappingRow>;
   response: RowsState<MappingRow>;
   headers: RowsState<HeaderRow>;
 }
 
 export type WebhookFormAction =
-  | { type: 'set'; patch: Partial<Pick<WebhookForm, 'name' | 'url' | 'enabled' | 'maxAttempts' | 'timeoutSeconds'>> }
+  | { type: 'set'; patch: Partial<Pick<WebhookForm, 'name' | 'url' | 'enabled' | 'maxAttempts' | 'timeoutSeconds' | 'credentialId'>> }
   | { type: 'trigger'; trigger: ProfileTrigger; on: boolean }
   | { type: 'request'; action: RowsAction<MappingRow> }
   | { type: 'response'; action: RowsAction<MappingRow> }
@@ -40,6 +42,7 @@ export function formFrom(webhook: WebhookDetailFragment | null): WebhookForm {
     triggers: webhook ? sortTriggers(webhook.triggers) : [],
     maxAttempts: webhook?.maxAttempts == null ? '' : String(webhook.maxAttempts),
     timeoutSeconds: webhook ? String(webhook.timeoutSeconds) : '',
+    credentialId: webhook?.credential?.id ?? '',
     request: rowsInit(mappingRowsFrom(webhook?.requestParameters ?? [])),
     response: rowsInit(mappingRowsFrom(webhook?.responseParameters ?? [])),
     headers: rowsInit((webhook?.headers ?? []).map((h) => ({ name: h.name, value: h.value }))),
@@ -104,6 +107,8 @@ export function buildWebhookInput(form: WebhookForm): BuiltWebhookInput {
       headers: headers.values,
       maxAttempts: maxAttempts === 'invalid' ? null : maxAttempts,
       timeoutSeconds: timeoutSeconds === 'invalid' ? null : timeoutSeconds,
+      // Left out when empty; an update that removes a credential sends "" (see withCredentialRemoval).
+      ...(form.credentialId !== '' ? { credentialId: form.credentialId } : {}),
     },
     keys: { requestParameters: request.keys, responseParameters: response.keys, headers: headers.keys },
     clientErrors,
@@ -113,4 +118,9 @@ export function buildWebhookInput(form: WebhookForm): BuiltWebhookInput {
 /** Whether the form differs from what it was loaded from. */
 export function isDirty(form: WebhookForm, initial: WebhookForm): boolean {
   return JSON.stringify(buildWebhookInput(form).input) !== JSON.stringify(buildWebhookInput(initial).input);
+}
+
+/** An update input that also removes a stored credential the form no longer names ("" removes it). */
+export function withCredentialRemoval<I extends { credentialId?: string | null }>(input: I, stored: { id: string } | null | undefined): I {
+  return stored && !input.credentialId ? { ...input, credentialId: '' } : input;
 }

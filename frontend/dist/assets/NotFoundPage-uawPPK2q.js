@@ -1,1 +1,0 @@
-import{n as e}from"./index-glQIkUf_.js";import{a as t,d as n}from"./states-HjTPYRDg.js";var r=n();function i(){return(0,r.jsxs)(r.Fragment,{children:[(0,r.jsx)(t,{title:`Page not found`}),(0,r.jsxs)(`p`,{children:[`There is no page at this address. `,(0,r.jsx)(e,{to:`/webhooks`,children:`Go to the profile webhooks`}),`.`]})]})}export{i as default};

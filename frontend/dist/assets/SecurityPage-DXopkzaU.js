@@ -1,1 +1,0 @@
-import{a as e,d as t}from"./states-HjTPYRDg.js";var n=t();function r(){return(0,n.jsxs)(n.Fragment,{children:[(0,n.jsx)(e,{title:`Security`}),(0,n.jsx)(`div`,{className:`notice info`,children:`Security settings (API tokens, roles and audit) arrive with the security release. The server has no API for them yet, so there is nothing to configure here.`})]})}export{r as default};

@@ -1,0 +1,1 @@
+import{M as e,it as t}from"./viewer-rHYokU0K.js";var n={additionalTypenames:[`CustomProfileField`]};function r(){let[{data:r,fetching:i,error:a},o]=t({query:e,context:n});return{fields:r?.profileFields??[],fetching:i&&!r,error:a,refetch:o}}export{r as t};

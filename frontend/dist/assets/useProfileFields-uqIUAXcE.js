@@ -1,1 +1,0 @@
-import{i as e}from"./urql.es-DS-qEjWh.js";import{S as t}from"./relay-CuGkfBrd.js";var n={additionalTypenames:[`CustomProfileField`]};function r(){let[{data:r,fetching:i,error:a},o]=e({query:t,context:n});return{fields:r?.profileFields??[],fetching:i&&!r,error:a,refetch:o}}export{r as t};
