@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -42,6 +43,9 @@ type Server struct {
 	dispatcher *dispatcher.Dispatcher
 	inbound    *inbound.Handler
 	handler    http.Handler
+	// dispatcherFailed is set when the dispatcher stopped with an error;
+	// /readyz then answers 503.
+	dispatcherFailed atomic.Bool
 }
 
 // Deps are the parts New builds that a caller may provide instead; the zero
@@ -159,7 +163,10 @@ func (s *Server) Start(ctx context.Context) (wait func()) {
 	go func() {
 		defer close(done)
 		if err := s.dispatcher.Run(ctx); err != nil {
-			s.log.Error("dispatcher stopped", "err", err)
+			// No delivery goes out any more: say so where load balancers
+			// and operators look.
+			s.dispatcherFailed.Store(true)
+			s.log.Error("dispatcher stopped: deliveries are not being sent", "err", err)
 		}
 	}()
 	return func() { <-done }
@@ -196,6 +203,10 @@ func (s *Server) routes(res *graph.Resolver, auth *Authenticator, m *metrics) ht
 		if err := s.db.Ping(ctx); err != nil {
 			s.log.Warn("readyz: database unreachable", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
+		if s.dispatcherFailed.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "dispatcher stopped; see the log"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
