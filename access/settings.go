@@ -13,6 +13,7 @@ import (
 	"github.com/profilehooks/profilehooks/access/securitytype"
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/fault"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // settingsID is the ID of the single SecuritySetting row.
@@ -163,9 +164,9 @@ type SettingsPatch struct {
 // returns the result, recording the caller of ctx as the one who changed
 // them.
 func (s *Service) UpdateSettings(ctx context.Context, patch SettingsPatch) (*Settings, error) {
-	client := ent.FromContext(ctx)
-	if client == nil {
-		return nil, fmt.Errorf("access: update settings: no ent client in context")
+	client, err := store.ClientFrom(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("access: update settings: %w", err)
 	}
 	cur, err := LoadSettings(ctx, client)
 	if err != nil {

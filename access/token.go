@@ -14,6 +14,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/apitoken"
 	"github.com/profilehooks/profilehooks/fault"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // TokenPrefix starts every API token.
@@ -67,9 +68,9 @@ type CreatedToken struct {
 // CreateToken validates spec and stores a new API token, recording the
 // caller of ctx as its creator. Only the token's hash is stored.
 func (s *Service) CreateToken(ctx context.Context, spec TokenSpec) (*CreatedToken, error) {
-	client := ent.FromContext(ctx)
-	if client == nil {
-		return nil, fmt.Errorf("access: create token: no ent client in context")
+	client, err := store.ClientFrom(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("access: create token: %w", err)
 	}
 	name := strings.TrimSpace(spec.Name)
 	switch {
@@ -118,9 +119,9 @@ func (s *Service) CreateToken(ctx context.Context, spec TokenSpec) (*CreatedToke
 // carrying it are refused from now on. Revoking a revoked token changes
 // nothing.
 func (s *Service) RevokeToken(ctx context.Context, id string) (*ent.APIToken, error) {
-	client := ent.FromContext(ctx)
-	if client == nil {
-		return nil, fmt.Errorf("access: revoke token: no ent client in context")
+	client, err := store.ClientFrom(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("access: revoke token: %w", err)
 	}
 	tok, err := client.APIToken.Get(ctx, id)
 	if ent.IsNotFound(err) {

@@ -24,6 +24,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/webhookcredential"
 	"github.com/profilehooks/profilehooks/fault"
 	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // Config configures a Service. Client, Box and HTTP are required; zero
@@ -111,7 +112,7 @@ type Patch struct {
 // Create validates spec and stores a new credential with its secrets
 // sealed.
 func (s *Service) Create(ctx context.Context, spec Spec) (*ent.WebhookCredential, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +139,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (*ent.WebhookCredential
 // validated as a whole, and its version goes up, so deliveries fetch a new
 // access token.
 func (s *Service) Update(ctx context.Context, id string, patch Patch) (*ent.WebhookCredential, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +177,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch) (*ent.Webh
 // Delete deletes the credential with the given id and returns the id. It
 // is refused with a conflict while a webhook uses the credential.
 func (s *Service) Delete(ctx context.Context, id string) (string, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -306,13 +307,6 @@ func (s *Service) open(cred *ent.WebhookCredential, field, sealed string) (strin
 		return "", fmt.Errorf("credential: open the %s of %s: %w", field, cred.ID, err)
 	}
 	return plain, nil
-}
-
-func clientFrom(ctx context.Context) (*ent.Client, error) {
-	if c := ent.FromContext(ctx); c != nil {
-		return c, nil
-	}
-	return nil, fmt.Errorf("credential: no ent client in context")
 }
 
 func deref(p *string, stored string) string {

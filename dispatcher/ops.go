@@ -53,7 +53,7 @@ func (d *Dispatcher) Redeliver(ctx context.Context, id string) (*ent.Delivery, e
 // [since, until) (until nil: up to now) whose status is one of statuses
 // (empty: FAILED), and returns how many it queued.
 func (d *Dispatcher) Replay(ctx context.Context, webhookID string, since time.Time, until *time.Time, statuses []schematype.DeliveryStatus) (int, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +143,7 @@ type Preview struct {
 // send to the webhook now, from the user's current profile. Nothing is
 // written or sent.
 func (d *Dispatcher) Preview(ctx context.Context, webhookID, userID string, trigger schematype.Trigger) (*Preview, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func syntheticEvent(ctx context.Context, client *ent.Client, webhookID, userID s
 }
 
 func (d *Dispatcher) loadDelivery(ctx context.Context, id string) (*ent.Client, *ent.Delivery, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -290,11 +290,4 @@ func (d *Dispatcher) wakeOnCommit(ctx context.Context, client *ent.Client) error
 		})
 	})
 	return nil
-}
-
-func clientFrom(ctx context.Context) (*ent.Client, error) {
-	if c := ent.FromContext(ctx); c != nil {
-		return c, nil
-	}
-	return nil, fmt.Errorf("dispatcher: no ent client in context")
 }

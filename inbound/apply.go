@@ -16,6 +16,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/user"
 	"github.com/profilehooks/profilehooks/mapping"
 	"github.com/profilehooks/profilehooks/profile"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // The statuses of an applied object.
@@ -128,7 +129,7 @@ func (h *Handler) apply(ctx context.Context, p *plan, obj any) (*outcome, error)
 	o := &outcome{ignored: ignoredFields(m, p.rows), mapped: p.values(m)}
 	client := ent.FromContext(ctx)
 	if client == nil {
-		return o, profile.ErrNoClient
+		return o, store.ErrNoClient
 	}
 	u, decider, err := p.identify(ctx, client, o.mapped)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/fault"
-	"github.com/profilehooks/profilehooks/profile"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // savepoint brackets the changes of Test inside the caller's transaction.
@@ -46,7 +46,7 @@ type TestResult struct {
 func (h *Handler) Test(ctx context.Context, id string, payload any, dryRun bool) (*TestResult, error) {
 	client := ent.FromContext(ctx)
 	if client == nil {
-		return nil, profile.ErrNoClient
+		return nil, store.ErrNoClient
 	}
 	ep, err := client.InboundEndpoint.Get(ctx, id)
 	if ent.IsNotFound(err) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/profilehooks/profilehooks/fault"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // Prefixes of the client credentials, so secret scanners and people can
@@ -21,10 +21,6 @@ const (
 	ClientIDPrefix     = "phc_"
 	ClientSecretPrefix = "phs_"
 )
-
-// ErrNoClient is returned when the context carries no ent client; the
-// client operations run in the caller's transaction (ent.NewContext).
-var ErrNoClient = errors.New("oauthserver: no ent client in context")
 
 // ClientSpec is a new OAuth client: CreateOAuthClientInput.
 type ClientSpec struct {
@@ -44,9 +40,9 @@ type CreatedClient struct {
 // CreateClient validates spec and registers a client with a new client ID
 // and secret.
 func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (*CreatedClient, error) {
-	client := ent.FromContext(ctx)
-	if client == nil {
-		return nil, ErrNoClient
+	client, err := store.ClientFrom(ctx)
+	if err != nil {
+		return nil, err
 	}
 	name, err := profile.CheckName(spec.Name)
 	if err != nil {
@@ -109,9 +105,9 @@ func (s *Server) RotateSecret(ctx context.Context, id string) (*CreatedClient, e
 }
 
 func load(ctx context.Context, id string) (*ent.Client, *ent.OAuthClient, error) {
-	client := ent.FromContext(ctx)
-	if client == nil {
-		return nil, nil, ErrNoClient
+	client, err := store.ClientFrom(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	c, err := client.OAuthClient.Get(ctx, id)
 	if ent.IsNotFound(err) {

@@ -16,6 +16,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/ent/user"
 	"github.com/profilehooks/profilehooks/fault"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // customKey is the form of a custom field's key: lower camel case.
@@ -45,7 +46,7 @@ type MappingUser func(ctx context.Context, client *ent.Client, key string) (stri
 
 // CreateCustomField defines a new custom profile field.
 func (s *Service) CreateCustomField(ctx context.Context, spec CustomFieldSpec) (*ent.CustomProfileField, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (s *Service) CreateCustomField(ctx context.Context, spec CustomFieldSpec) (
 // UpdateCustomField changes the label or, of a SELECT field, the options of
 // a custom field. Options that users hold may not be removed.
 func (s *Service) UpdateCustomField(ctx context.Context, id string, p CustomFieldPatch) (*ent.CustomProfileField, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, p CustomFiel
 // user that holds one, recording an UPDATE_USER_PROFILE event for each. It
 // is refused while inUse names a configuration that maps the field.
 func (s *Service) DeleteCustomField(ctx context.Context, id string, inUse MappingUser) (string, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return "", err
 	}

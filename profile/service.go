@@ -6,7 +6,6 @@ package profile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,12 +18,8 @@ import (
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/ent/user"
 	"github.com/profilehooks/profilehooks/fault"
+	"github.com/profilehooks/profilehooks/store"
 )
-
-// ErrNoClient is returned when the context carries no ent client; the
-// operations of this package run in the caller's transaction, put there with
-// ent.NewContext (the GraphQL layer does that for every mutation).
-var ErrNoClient = errors.New("profile: no ent client in context")
 
 // Source says where a change came from; it is recorded on its events.
 type Source struct {
@@ -75,17 +70,10 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func clientFrom(ctx context.Context) (*ent.Client, error) {
-	if c := ent.FromContext(ctx); c != nil {
-		return c, nil
-	}
-	return nil, ErrNoClient
-}
-
 // CreateUser creates a user from changes and records a CREATE_USER event.
 // At least one identifier field must be set.
 func (s *Service) CreateUser(ctx context.Context, changes []Change, active bool, src Source) (*ent.User, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +116,7 @@ func (s *Service) CreateUser(ctx context.Context, changes []Change, active bool,
 // UPDATE_USER_PROFILE event; when nothing changed it writes nothing and
 // returns the user as it is.
 func (s *Service) UpdateProfile(ctx context.Context, id string, changes []Change, src Source) (*ent.User, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +165,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, changes []Change
 // A user already in that state is returned unchanged and no event is
 // written, so the call is idempotent.
 func (s *Service) SetActive(ctx context.Context, id string, active bool, src Source) (*ent.User, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}

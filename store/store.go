@@ -201,6 +201,21 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context
 	return nil
 }
 
+// ErrNoClient is returned by ClientFrom when the context carries no ent
+// client: the domain operations run in their caller's transaction, put
+// into the context with ent.NewContext (the GraphQL layer does that for
+// every mutation, WithTx for everything else).
+var ErrNoClient = errors.New("store: no ent client in context")
+
+// ClientFrom returns the ent client of ctx (usually a transaction's), or
+// ErrNoClient.
+func ClientFrom(ctx context.Context) (*ent.Client, error) {
+	if c := ent.FromContext(ctx); c != nil {
+		return c, nil
+	}
+	return nil, ErrNoClient
+}
+
 // NewOwnerID returns an ID naming this process as the owner of the leases
 // it takes: the host name and a random suffix.
 func NewOwnerID() string {

@@ -12,6 +12,7 @@ import (
 	"github.com/profilehooks/profilehooks/mapping"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // EndpointKeyBytes is the number of random bytes in an endpoint's URL key
@@ -142,7 +143,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, id string, patch EndpointP
 
 // DeleteEndpoint deletes the endpoint with the given id and returns the id.
 func (s *Service) DeleteEndpoint(ctx context.Context, id string) (string, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -230,7 +231,7 @@ func MappedBy(ctx context.Context, client *ent.Client, key string) (string, erro
 		return "", fmt.Errorf("webhook: load webhooks: %w", err)
 	}
 	for _, h := range hooks {
-		for _, r := range append(h.RequestParameters, h.ResponseParameters...) {
+		for _, r := range slices.Concat(h.RequestParameters, h.ResponseParameters) {
 			if r.ProfileField == key {
 				return fmt.Sprintf("webhook %q (%s)", h.Name, h.ID), nil
 			}

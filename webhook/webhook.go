@@ -20,6 +20,7 @@ import (
 	"github.com/profilehooks/profilehooks/mapping"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // MaxURLLength is the longest webhook URL accepted, in bytes.
@@ -201,7 +202,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, patch WebhookPat
 
 // DeleteWebhook deletes the webhook with the given id and returns the id.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) (string, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -356,7 +357,7 @@ func nonEmpty(s *string) *string {
 }
 
 func begin(ctx context.Context) (*ent.Client, *profile.Catalog, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -365,13 +366,6 @@ func begin(ctx context.Context) (*ent.Client, *profile.Catalog, error) {
 		return nil, nil, err
 	}
 	return client, cat, nil
-}
-
-func clientFrom(ctx context.Context) (*ent.Client, error) {
-	if c := ent.FromContext(ctx); c != nil {
-		return c, nil
-	}
-	return nil, fmt.Errorf("webhook: no ent client in context")
 }
 
 func deref[T any](p *T, stored T) T {
@@ -405,7 +399,7 @@ type RotatedSecret struct {
 // DefaultGracePeriod; zero: none) deliveries are signed with the old and
 // the new secret, so receivers can switch without losing a delivery.
 func (s *Service) RotateSecret(ctx context.Context, id string, grace *time.Duration) (*RotatedSecret, error) {
-	client, err := clientFrom(ctx)
+	client, err := store.ClientFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
