@@ -79,7 +79,7 @@ func (d *Dispatcher) lease(ctx context.Context, client *ent.Client, claimed []*e
 
 // due returns up to limit open deliveries with the given status whose time
 // has come, whose lease (if any) has expired, whose webhook is enabled, and
-// that are the oldest open delivery of their webhook and user.
+// that are the head of their lane.
 func (d *Dispatcher) due(ctx context.Context, client *ent.Client, status schematype.DeliveryStatus, now time.Time, limit int) ([]*ent.Delivery, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -91,7 +91,7 @@ func (d *Dispatcher) due(ctx context.Context, client *ent.Client, status schemat
 			delivery.NextAttemptAtLTE(now),
 			delivery.Or(delivery.LeaseExpiresAtIsNil(), delivery.LeaseExpiresAtLT(now)),
 			delivery.HasWebhookWith(profilewebhook.Enabled(true)),
-			headOfLine(),
+			laneHead(),
 		).
 		WithWebhook().
 		Order(ent.Asc(delivery.FieldNextAttemptAt), ent.Asc(delivery.FieldID)).
@@ -102,24 +102,12 @@ func (d *Dispatcher) due(ctx context.Context, client *ent.Client, status schemat
 	return q.All(ctx)
 }
 
-// headOfLine keeps a delivery only when no earlier delivery of the same
-// webhook and user is still open, so one user's events reach a webhook in
-// the order they happened.
-func headOfLine() predicate.Delivery {
+// laneHead keeps the deliveries that are the head of their lane (not
+// waiting). It is written as the partial index delivery_claimable states
+// it, so the planner reads that index, which holds the heads only.
+func laneHead() predicate.Delivery {
 	return func(s *sql.Selector) {
-		earlier := sql.Table(delivery.Table).As("earlier")
-		s.Where(sql.Not(sql.Exists(
-			sql.Select(earlier.C(delivery.FieldID)).From(earlier).Where(sql.And(
-				sql.ColumnsEQ(earlier.C(delivery.FieldWebhookID), s.C(delivery.FieldWebhookID)),
-				sql.ColumnsEQ(earlier.C(delivery.FieldUserID), s.C(delivery.FieldUserID)),
-				sql.ColumnsLT(earlier.C(delivery.FieldSequence), s.C(delivery.FieldSequence)),
-				// Written with constants, as the partial index
-				// delivery_open_lane states it, so the planner can use it
-				// (a bound parameter would hide the match).
-				sql.ExprP(fmt.Sprintf("earlier.%s IN ('PENDING', 'RETRYING') AND earlier.%s = false",
-					delivery.FieldStatus, delivery.FieldTest)),
-			)),
-		)))
+		s.Where(sql.ExprP(fmt.Sprintf(claimable, s.TableName())))
 	}
 }
 
@@ -129,8 +117,7 @@ func headOfLine() predicate.Delivery {
 func (d *Dispatcher) nextDue(ctx context.Context, client *ent.Client) (time.Time, error) {
 	dl, err := client.Delivery.Query().
 		Where(
-			delivery.StatusIn(schematype.DeliveryPending, schematype.DeliveryRetrying),
-			delivery.Test(false),
+			laneHead(),
 			delivery.LeaseExpiresAtIsNil(),
 		).
 		Order(ent.Asc(delivery.FieldNextAttemptAt)).

@@ -106,6 +106,9 @@ type Dispatcher struct {
 	wake    chan struct{}
 	feed    feed.Broker[Recorded]
 	creds   *credential.Service
+	// rechecks are the lanes to check again after their transactions
+	// committed (PostgreSQL; see lane).
+	rechecks rechecks
 
 	mu         sync.Mutex
 	inflight   int
@@ -220,6 +223,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var swept time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -227,6 +231,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) e
 		case <-d.wake:
 		case <-timer.C:
 		}
+		swept = d.tendLanes(ctx, swept)
 		claimed, next, err := d.claim(ctx)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Error("dispatcher: claim", "err", err)
@@ -254,6 +259,28 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) e
 		}
 		timer.Reset(wait)
 	}
+}
+
+// tendLanes, on PostgreSQL, rechecks the lanes noted since the last round
+// and sweeps every lane when sweepEvery has passed since swept; it returns
+// when the last sweep ran. Failures are logged: the next round tries again.
+func (d *Dispatcher) tendLanes(ctx context.Context, swept time.Time) time.Time {
+	if d.cfg.Dialect != dialect.Postgres {
+		return swept
+	}
+	if err := d.recheck(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Error("dispatcher: recheck lanes", "err", err)
+	}
+	if now := d.now(); now.Sub(swept) >= sweepEvery {
+		if err := d.sweep(ctx); err != nil {
+			if !errors.Is(err, context.Canceled) {
+				d.log.Error("dispatcher: sweep lanes", "err", err)
+			}
+			return swept
+		}
+		return now
+	}
+	return swept
 }
 
 // Subscribe streams the attempts recorded from now on whose webhook is

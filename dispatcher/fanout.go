@@ -22,7 +22,9 @@ import (
 //   - webhooks linked to the incoming endpoint ev came through
 //     (linkedWebhookIds: they talk to the third party that sent it).
 //
-// When the transaction commits, the dispatcher is woken.
+// A delivery whose lane (webhook and user) already has an open delivery is
+// written waiting: it goes out after the ones before it. When the
+// transaction commits, the dispatcher is woken.
 func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.ProfileEvent) error {
 	if ev.Test {
 		return nil
@@ -35,15 +37,29 @@ func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.Pro
 	if err != nil {
 		return err
 	}
-	builders := make([]*ent.DeliveryCreate, 0, len(hooks))
-	now := d.now()
+	var targets []*ent.ProfileWebhook
 	for _, hook := range hooks {
-		if !subscribed(hook, ev, linked) {
-			continue
+		if subscribed(hook, ev, linked) {
+			targets = append(targets, hook)
 		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	busy, err := d.busyLanes(ctx, client, ev, targets)
+	if err != nil {
+		return err
+	}
+	builders := make([]*ent.DeliveryCreate, 0, len(targets))
+	var waiting []lane
+	now := d.now()
+	for _, hook := range targets {
 		body, err := Body(hook, ev)
 		if err != nil {
 			return err
+		}
+		if busy[hook.ID] {
+			waiting = append(waiting, lane{hook.ID, ev.UserID})
 		}
 		builders = append(builders, client.Delivery.Create().
 			SetWebhookID(hook.ID).
@@ -53,17 +69,29 @@ func (d *Dispatcher) FanOut(ctx context.Context, client *ent.Client, ev *ent.Pro
 			SetTrigger(ev.Trigger).
 			SetEventType(ev.Type).
 			SetBody(body).
+			SetWaiting(busy[hook.ID]).
 			SetNextAttemptAt(now.Add(d.policy.FirstDelay())).
 			SetCreatedAt(now).
 			SetUpdatedAt(now))
 	}
-	if len(builders) == 0 {
-		return nil
-	}
 	if err := client.Delivery.CreateBulk(builders...).Exec(ctx); err != nil {
 		return fmt.Errorf("dispatcher: write deliveries: %w", err)
 	}
+	d.settleOnCommit(ctx, waiting)
 	return d.wakeOnCommit(ctx, client)
+}
+
+// busyLanes returns which of hooks already have an open delivery for ev's
+// user; a user just created has none.
+func (d *Dispatcher) busyLanes(ctx context.Context, client *ent.Client, ev *ent.ProfileEvent, hooks []*ent.ProfileWebhook) (map[string]bool, error) {
+	if ev.Trigger == schematype.TriggerCreateUser {
+		return nil, nil
+	}
+	ids := make([]string, len(hooks))
+	for i, h := range hooks {
+		ids[i] = h.ID
+	}
+	return busyWebhooks(ctx, client, ev.UserID, ids)
 }
 
 // linkedWebhooks returns the linkedWebhookIds of the incoming endpoint ev

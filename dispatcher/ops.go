@@ -3,6 +3,8 @@ package dispatcher
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/profilehooks/profilehooks/ent"
@@ -33,18 +35,22 @@ func (d *Dispatcher) Redeliver(ctx context.Context, id string) (*ent.Delivery, e
 	if dl.Status == schematype.DeliveryRetrying {
 		status = schematype.DeliveryRetrying
 	}
-	dl, err = client.Delivery.UpdateOne(dl).
+	err = client.Delivery.UpdateOne(dl).
 		SetStatus(status).
 		SetRetryBase(dl.AttemptCount).
 		SetNextAttemptAt(now).
 		ClearFinishedAt().
+		SetWaiting(true).
 		SetUpdatedAt(now).
-		Save(ctx)
+		Exec(ctx)
 	if err != nil {
 		return nil, d.errorf("redeliver: %w", err)
 	}
-	if err := d.wakeOnCommit(ctx, client); err != nil {
+	if err := d.reopened(ctx, client, []lane{laneOf(dl)}, now); err != nil {
 		return nil, err
+	}
+	if dl, err = client.Delivery.Get(ctx, id); err != nil {
+		return nil, d.errorf("redeliver: %w", err)
 	}
 	return dl, nil
 }
@@ -87,20 +93,23 @@ func (d *Dispatcher) Replay(ctx context.Context, webhookID string, since time.Ti
 		return 0, d.errorf("replay: %w", err)
 	}
 	now := d.now()
+	lanes := map[lane]bool{}
 	for _, dl := range found {
 		err := client.Delivery.UpdateOne(dl).
 			SetStatus(schematype.DeliveryPending).
 			SetRetryBase(dl.AttemptCount).
 			SetNextAttemptAt(now).
 			ClearFinishedAt().
+			SetWaiting(true).
 			SetUpdatedAt(now).
 			Exec(ctx)
 		if err != nil {
 			return 0, d.errorf("replay %s: %w", dl.ID, err)
 		}
+		lanes[laneOf(dl)] = true
 	}
 	if len(found) > 0 {
-		if err := d.wakeOnCommit(ctx, client); err != nil {
+		if err := d.reopened(ctx, client, slices.Collect(maps.Keys(lanes)), now); err != nil {
 			return 0, err
 		}
 	}
@@ -129,7 +138,28 @@ func (d *Dispatcher) Cancel(ctx context.Context, id string) (*ent.Delivery, erro
 	if err != nil {
 		return nil, d.errorf("cancel: %w", err)
 	}
+	lanes := []lane{laneOf(dl)}
+	if _, err := promote(ctx, client, lanes, now); err != nil {
+		return nil, d.errorf("cancel: %w", err)
+	}
+	d.settleOnCommit(ctx, lanes)
+	if err := d.wakeOnCommit(ctx, client); err != nil {
+		return nil, err
+	}
 	return dl, nil
+}
+
+// reopened takes deliveries that were written back into their lanes as
+// waiting: each lane's head stops waiting unless the lane has a delivery
+// in flight or due already, and the dispatcher is woken on commit.
+func (d *Dispatcher) reopened(ctx context.Context, client *ent.Client, lanes []lane, now time.Time) error {
+	for chunk := range slices.Chunk(lanes, maxLanes) {
+		if _, err := promote(ctx, client, chunk, now); err != nil {
+			return d.errorf("reopen: %w", err)
+		}
+	}
+	d.settleOnCommit(ctx, lanes)
+	return d.wakeOnCommit(ctx, client)
 }
 
 // Preview is what a delivery would send, without sending it.

@@ -67,7 +67,8 @@ func (d *Dispatcher) recordBatch(batch []outcome) {
 }
 
 // record writes a batch of outcomes in one transaction: the attempts, the
-// deliveries' new states, the webhooks' health and the response write-backs.
+// deliveries' new states, their lanes' next deliveries, the webhooks'
+// health and the response write-backs.
 func (d *Dispatcher) record(ctx context.Context, batch []outcome) ([]Recorded, error) {
 	now := d.now()
 	var recs []Recorded
@@ -93,6 +94,9 @@ func (d *Dispatcher) record(ctx context.Context, batch []outcome) ([]Recorded, e
 			return fmt.Errorf("write attempts: %w", err)
 		}
 		if err := d.updateDeliveries(ctx, client, batch, verdicts, now); err != nil {
+			return err
+		}
+		if err := d.advanceLanes(ctx, client, batch, verdicts, now); err != nil {
 			return err
 		}
 		if err := d.updateHealth(ctx, client, batch, verdicts, now); err != nil {
@@ -181,6 +185,22 @@ func (d *Dispatcher) updateDeliveries(ctx context.Context, client *ent.Client, b
 	if err != nil {
 		return fmt.Errorf("update deliveries: %w", err)
 	}
+	return nil
+}
+
+// advanceLanes lets the next delivery of each lane whose delivery finished
+// in this batch be claimed.
+func (d *Dispatcher) advanceLanes(ctx context.Context, client *ent.Client, batch []outcome, verdicts []verdict, now time.Time) error {
+	var finished []lane
+	for i, o := range batch {
+		if !o.test && !verdicts[i].status.Open() {
+			finished = append(finished, laneOf(o.delivery))
+		}
+	}
+	if _, err := promote(ctx, client, finished, now); err != nil {
+		return err
+	}
+	d.settleOnCommit(ctx, finished)
 	return nil
 }
 

@@ -57,6 +57,8 @@ type Delivery struct {
 	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// True while an earlier open delivery of the same webhook and user goes first; the claim skips waiting deliveries, and the lane's next one stops waiting when the one before it finishes.
+	Waiting bool `json:"waiting,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DeliveryQuery when eager-loading is set.
 	Edges        DeliveryEdges `json:"edges"`
@@ -131,7 +133,7 @@ func (*Delivery) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case delivery.FieldBody:
 			values[i] = new([]byte)
-		case delivery.FieldTest:
+		case delivery.FieldTest, delivery.FieldWaiting:
 			values[i] = new(sql.NullBool)
 		case delivery.FieldSequence, delivery.FieldAttemptCount, delivery.FieldRetryBase:
 			values[i] = new(sql.NullInt64)
@@ -271,6 +273,12 @@ func (_m *Delivery) assignValues(columns []string, values []any) error {
 				_m.FinishedAt = new(time.Time)
 				*_m.FinishedAt = value.Time
 			}
+		case delivery.FieldWaiting:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field waiting", values[i])
+			} else if value.Valid {
+				_m.Waiting = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -386,6 +394,9 @@ func (_m *Delivery) String() string {
 		builder.WriteString("finished_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("waiting=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Waiting))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -224,6 +224,20 @@ func (_c *DeliveryCreate) SetNillableFinishedAt(v *time.Time) *DeliveryCreate {
 	return _c
 }
 
+// SetWaiting sets the "waiting" field.
+func (_c *DeliveryCreate) SetWaiting(v bool) *DeliveryCreate {
+	_c.mutation.SetWaiting(v)
+	return _c
+}
+
+// SetNillableWaiting sets the "waiting" field if the given value is not nil.
+func (_c *DeliveryCreate) SetNillableWaiting(v *bool) *DeliveryCreate {
+	if v != nil {
+		_c.SetWaiting(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DeliveryCreate) SetID(v string) *DeliveryCreate {
 	_c.mutation.SetID(v)
@@ -327,6 +341,10 @@ func (_c *DeliveryCreate) defaults() {
 		v := delivery.DefaultTest
 		_c.mutation.SetTest(v)
 	}
+	if _, ok := _c.mutation.Waiting(); !ok {
+		v := delivery.DefaultWaiting
+		_c.mutation.SetWaiting(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := delivery.DefaultID()
 		_c.mutation.SetID(v)
@@ -393,6 +411,9 @@ func (_c *DeliveryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Test(); !ok {
 		return &ValidationError{Name: "test", err: errors.New(`ent: missing required field "Delivery.test"`)}
+	}
+	if _, ok := _c.mutation.Waiting(); !ok {
+		return &ValidationError{Name: "waiting", err: errors.New(`ent: missing required field "Delivery.waiting"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := delivery.IDValidator(v); err != nil {
@@ -503,6 +524,10 @@ func (_c *DeliveryCreate) createSpec() (*Delivery, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(delivery.FieldFinishedAt, field.TypeTime, value)
 		_node.FinishedAt = &value
+	}
+	if value, ok := _c.mutation.Waiting(); ok {
+		_spec.SetField(delivery.FieldWaiting, field.TypeBool, value)
+		_node.Waiting = value
 	}
 	if nodes := _c.mutation.WebhookIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -773,6 +798,18 @@ func (u *DeliveryUpsert) ClearFinishedAt() *DeliveryUpsert {
 	return u
 }
 
+// SetWaiting sets the "waiting" field.
+func (u *DeliveryUpsert) SetWaiting(v bool) *DeliveryUpsert {
+	u.Set(delivery.FieldWaiting, v)
+	return u
+}
+
+// UpdateWaiting sets the "waiting" field to the value that was provided on create.
+func (u *DeliveryUpsert) UpdateWaiting() *DeliveryUpsert {
+	u.SetExcluded(delivery.FieldWaiting)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1020,6 +1057,20 @@ func (u *DeliveryUpsertOne) UpdateFinishedAt() *DeliveryUpsertOne {
 func (u *DeliveryUpsertOne) ClearFinishedAt() *DeliveryUpsertOne {
 	return u.Update(func(s *DeliveryUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetWaiting sets the "waiting" field.
+func (u *DeliveryUpsertOne) SetWaiting(v bool) *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetWaiting(v)
+	})
+}
+
+// UpdateWaiting sets the "waiting" field to the value that was provided on create.
+func (u *DeliveryUpsertOne) UpdateWaiting() *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateWaiting()
 	})
 }
 
@@ -1437,6 +1488,20 @@ func (u *DeliveryUpsertBulk) UpdateFinishedAt() *DeliveryUpsertBulk {
 func (u *DeliveryUpsertBulk) ClearFinishedAt() *DeliveryUpsertBulk {
 	return u.Update(func(s *DeliveryUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetWaiting sets the "waiting" field.
+func (u *DeliveryUpsertBulk) SetWaiting(v bool) *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetWaiting(v)
+	})
+}
+
+// UpdateWaiting sets the "waiting" field to the value that was provided on create.
+func (u *DeliveryUpsertBulk) UpdateWaiting() *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateWaiting()
 	})
 }
 

@@ -192,6 +192,20 @@ func (_u *DeliveryUpdate) ClearFinishedAt() *DeliveryUpdate {
 	return _u
 }
 
+// SetWaiting sets the "waiting" field.
+func (_u *DeliveryUpdate) SetWaiting(v bool) *DeliveryUpdate {
+	_u.mutation.SetWaiting(v)
+	return _u
+}
+
+// SetNillableWaiting sets the "waiting" field if the given value is not nil.
+func (_u *DeliveryUpdate) SetNillableWaiting(v *bool) *DeliveryUpdate {
+	if v != nil {
+		_u.SetWaiting(*v)
+	}
+	return _u
+}
+
 // AddAttemptIDs adds the "attempts" edge to the DeliveryAttempt entity by IDs.
 func (_u *DeliveryUpdate) AddAttemptIDs(ids ...string) *DeliveryUpdate {
 	_u.mutation.AddAttemptIDs(ids...)
@@ -357,6 +371,9 @@ func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(delivery.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Waiting(); ok {
+		_spec.SetField(delivery.FieldWaiting, field.TypeBool, value)
 	}
 	if _u.mutation.AttemptsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -585,6 +602,20 @@ func (_u *DeliveryUpdateOne) ClearFinishedAt() *DeliveryUpdateOne {
 	return _u
 }
 
+// SetWaiting sets the "waiting" field.
+func (_u *DeliveryUpdateOne) SetWaiting(v bool) *DeliveryUpdateOne {
+	_u.mutation.SetWaiting(v)
+	return _u
+}
+
+// SetNillableWaiting sets the "waiting" field if the given value is not nil.
+func (_u *DeliveryUpdateOne) SetNillableWaiting(v *bool) *DeliveryUpdateOne {
+	if v != nil {
+		_u.SetWaiting(*v)
+	}
+	return _u
+}
+
 // AddAttemptIDs adds the "attempts" edge to the DeliveryAttempt entity by IDs.
 func (_u *DeliveryUpdateOne) AddAttemptIDs(ids ...string) *DeliveryUpdateOne {
 	_u.mutation.AddAttemptIDs(ids...)
@@ -780,6 +811,9 @@ func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err 
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(delivery.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Waiting(); ok {
+		_spec.SetField(delivery.FieldWaiting, field.TypeBool, value)
 	}
 	if _u.mutation.AttemptsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2312,6 +2312,7 @@ type DeliveryMutation struct {
 	lease_owner      *string
 	lease_expires_at *time.Time
 	finished_at      *time.Time
+	waiting          *bool
 	clearedFields    map[string]struct{}
 	webhook          *string
 	clearedwebhook   bool
@@ -3204,6 +3205,42 @@ func (m *DeliveryMutation) ResetFinishedAt() {
 	delete(m.clearedFields, delivery.FieldFinishedAt)
 }
 
+// SetWaiting sets the "waiting" field.
+func (m *DeliveryMutation) SetWaiting(b bool) {
+	m.waiting = &b
+}
+
+// Waiting returns the value of the "waiting" field in the mutation.
+func (m *DeliveryMutation) Waiting() (r bool, exists bool) {
+	v := m.waiting
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaiting returns the old "waiting" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldWaiting(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaiting is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaiting requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaiting: %w", err)
+	}
+	return oldValue.Waiting, nil
+}
+
+// ResetWaiting resets all changes to the "waiting" field.
+func (m *DeliveryMutation) ResetWaiting() {
+	m.waiting = nil
+}
+
 // ClearWebhook clears the "webhook" edge to the ProfileWebhook entity.
 func (m *DeliveryMutation) ClearWebhook() {
 	m.clearedwebhook = true
@@ -3373,7 +3410,7 @@ func (m *DeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, delivery.FieldCreatedAt)
 	}
@@ -3428,6 +3465,9 @@ func (m *DeliveryMutation) Fields() []string {
 	if m.finished_at != nil {
 		fields = append(fields, delivery.FieldFinishedAt)
 	}
+	if m.waiting != nil {
+		fields = append(fields, delivery.FieldWaiting)
+	}
 	return fields
 }
 
@@ -3472,6 +3512,8 @@ func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.LeaseExpiresAt()
 	case delivery.FieldFinishedAt:
 		return m.FinishedAt()
+	case delivery.FieldWaiting:
+		return m.Waiting()
 	}
 	return nil, false
 }
@@ -3517,6 +3559,8 @@ func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldLeaseExpiresAt(ctx)
 	case delivery.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
+	case delivery.FieldWaiting:
+		return m.OldWaiting(ctx)
 	}
 	return nil, fmt.Errorf("unknown Delivery field %s", name)
 }
@@ -3651,6 +3695,13 @@ func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFinishedAt(v)
+		return nil
+	case delivery.FieldWaiting:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaiting(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Delivery field %s", name)
@@ -3826,6 +3877,9 @@ func (m *DeliveryMutation) ResetField(name string) error {
 		return nil
 	case delivery.FieldFinishedAt:
 		m.ResetFinishedAt()
+		return nil
+	case delivery.FieldWaiting:
+		m.ResetWaiting()
 		return nil
 	}
 	return fmt.Errorf("unknown Delivery field %s", name)

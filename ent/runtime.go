@@ -160,6 +160,10 @@ func init() {
 	deliveryDescTest := deliveryFields[12].Descriptor()
 	// delivery.DefaultTest holds the default value on creation for the test field.
 	delivery.DefaultTest = deliveryDescTest.Default.(bool)
+	// deliveryDescWaiting is the schema descriptor for waiting field.
+	deliveryDescWaiting := deliveryFields[16].Descriptor()
+	// delivery.DefaultWaiting holds the default value on creation for the waiting field.
+	delivery.DefaultWaiting = deliveryDescWaiting.Default.(bool)
 	// deliveryDescID is the schema descriptor for id field.
 	deliveryDescID := deliveryMixinFields0[0].Descriptor()
 	// delivery.DefaultID holds the default value on creation for the id field.

@@ -53,6 +53,8 @@ const (
 	FieldLeaseExpiresAt = "lease_expires_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
+	// FieldWaiting holds the string denoting the waiting field in the database.
+	FieldWaiting = "waiting"
 	// EdgeWebhook holds the string denoting the webhook edge name in mutations.
 	EdgeWebhook = "webhook"
 	// EdgeEvent holds the string denoting the event edge name in mutations.
@@ -114,6 +116,7 @@ var Columns = []string{
 	FieldLeaseOwner,
 	FieldLeaseExpiresAt,
 	FieldFinishedAt,
+	FieldWaiting,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -143,6 +146,8 @@ var (
 	RetryBaseValidator func(int) error
 	// DefaultTest holds the default value on creation for the "test" field.
 	DefaultTest bool
+	// DefaultWaiting holds the default value on creation for the "waiting" field.
+	DefaultWaiting bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -262,6 +267,11 @@ func ByLeaseExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 // ByFinishedAt orders the results by the finished_at field.
 func ByFinishedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFinishedAt, opts...).ToFunc()
+}
+
+// ByWaiting orders the results by the waiting field.
+func ByWaiting(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWaiting, opts...).ToFunc()
 }
 
 // ByWebhookField orders the results by webhook field.

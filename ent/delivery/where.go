@@ -147,6 +147,11 @@ func FinishedAt(v time.Time) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldFinishedAt, v))
 }
 
+// Waiting applies equality check predicate on the "waiting" field. It's identical to WaitingEQ.
+func Waiting(v bool) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldWaiting, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldCreatedAt, v))
@@ -1034,6 +1039,16 @@ func FinishedAtIsNil() predicate.Delivery {
 // FinishedAtNotNil applies the NotNil predicate on the "finished_at" field.
 func FinishedAtNotNil() predicate.Delivery {
 	return predicate.Delivery(sql.FieldNotNull(FieldFinishedAt))
+}
+
+// WaitingEQ applies the EQ predicate on the "waiting" field.
+func WaitingEQ(v bool) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldWaiting, v))
+}
+
+// WaitingNEQ applies the NEQ predicate on the "waiting" field.
+func WaitingNEQ(v bool) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNEQ(FieldWaiting, v))
 }
 
 // HasWebhook applies the HasEdge predicate on the "webhook" edge.

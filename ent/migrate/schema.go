@@ -105,6 +105,7 @@ var (
 		{Name: "lease_owner", Type: field.TypeString, Nullable: true},
 		{Name: "lease_expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "waiting", Type: field.TypeBool, Default: false},
 		{Name: "event_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString},
 		{Name: "webhook_id", Type: field.TypeString},
@@ -117,19 +118,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "deliveries_profile_events_event",
-				Columns:    []*schema.Column{DeliveriesColumns[16]},
+				Columns:    []*schema.Column{DeliveriesColumns[17]},
 				RefColumns: []*schema.Column{ProfileEventsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "deliveries_users_user",
-				Columns:    []*schema.Column{DeliveriesColumns[17]},
+				Columns:    []*schema.Column{DeliveriesColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "deliveries_profile_webhooks_deliveries",
-				Columns:    []*schema.Column{DeliveriesColumns[18]},
+				Columns:    []*schema.Column{DeliveriesColumns[19]},
 				RefColumns: []*schema.Column{ProfileWebhooksColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -141,11 +142,27 @@ var (
 				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
 			},
 			{
+				Name:    "delivery_claimable",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false",
+				},
+			},
+			{
 				Name:    "delivery_open_lane",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[18], DeliveriesColumns[17], DeliveriesColumns[3]},
+				Columns: []*schema.Column{DeliveriesColumns[19], DeliveriesColumns[18], DeliveriesColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('PENDING', 'RETRYING') AND test = false",
+				},
+			},
+			{
+				Name:    "delivery_lane_head",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[19], DeliveriesColumns[18]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false",
 				},
 			},
 			{

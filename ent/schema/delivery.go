@@ -63,6 +63,9 @@ func (Delivery) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("finished_at").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.Bool("waiting").Default(false).
+			Comment("True while an earlier open delivery of the same webhook and user goes first; the claim skips waiting deliveries, and the lane's next one stops waiting when the one before it finishes.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -81,14 +84,24 @@ func (Delivery) Edges() []ent.Edge {
 // Indexes of the Delivery.
 func (Delivery) Indexes() []ent.Index {
 	return []ent.Index{
-		// The claim query: due deliveries by time.
+		// Listing and filtering by status.
 		index.Fields("status", "next_attempt_at"),
-		// Ordering per webhook and user: the claim asks whether an earlier
-		// delivery of the pair is still open. Only open deliveries are
-		// indexed, so the answer never reads the pair's finished history.
+		// The claim query: due deliveries by time, among the head of each
+		// lane only, so a deep backlog behind busy lanes is never read.
+		index.Fields("status", "next_attempt_at").
+			StorageKey("delivery_claimable").
+			Annotations(entsql.IndexWhere("status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false")),
+		// Lanes (one webhook's deliveries for one user, in sequence order):
+		// the oldest open delivery of a lane, and whether a lane is busy.
+		// Only open deliveries are indexed, so these never read a lane's
+		// finished history.
 		index.Fields("webhook_id", "user_id", "sequence").
 			StorageKey("delivery_open_lane").
 			Annotations(entsql.IndexWhere("status IN ('PENDING', 'RETRYING') AND test = false")),
+		// Whether a lane has a delivery that is not waiting.
+		index.Fields("webhook_id", "user_id").
+			StorageKey("delivery_lane_head").
+			Annotations(entsql.IndexWhere("status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false")),
 		// Listing, replay and retention.
 		index.Fields("created_at"),
 	}
