@@ -46,9 +46,13 @@ const sweepEvery = time.Minute
 // same way so that SQLite's planner matches them to those indexes.
 const openLane = "%[1]s.status IN ('PENDING', 'RETRYING') AND %[1]s.test = false"
 
-// claimable is the predicate of the indexes on open deliveries that are
-// not waiting: a lane's head.
+// claimable is the predicate of the index on open deliveries that are not
+// waiting (a lane's head).
 const claimable = openLane + " AND %[1]s.waiting = false"
+
+// dueWith is the predicate of the claim's partial indexes: the lane heads
+// with one status (the index holds them in next_attempt_at, id order).
+const dueWith = "%[1]s.status = '%[2]s' AND %[1]s.test = false AND %[1]s.waiting = false"
 
 // busyWebhooks returns which of webhookIDs already have an open delivery
 // for userID: a new delivery there has to wait its turn.
@@ -67,14 +71,15 @@ func busyWebhooks(ctx context.Context, client *ent.Client, userID string, webhoo
 }
 
 // hasOpenDelivery keeps the webhooks with an open delivery for userID; one
-// probe of delivery_open_lane per webhook.
+// probe of delivery_open_lane per webhook (a scalar subquery, so the
+// planner cannot turn it into a join that reads every open delivery).
 func hasOpenDelivery(userID string) predicate.ProfileWebhook {
 	return func(s *sql.Selector) {
 		s.Where(sql.P(func(b *sql.Builder) {
-			b.WriteString("EXISTS (SELECT 1 FROM " + delivery.Table + " AS d WHERE d." + delivery.FieldWebhookID + " = ")
+			b.WriteString("(SELECT d.id FROM " + delivery.Table + " AS d WHERE d." + delivery.FieldWebhookID + " = ")
 			b.WriteString(s.C(profilewebhook.FieldID))
 			b.WriteString(" AND d." + delivery.FieldUserID + " = ").Arg(userID)
-			b.WriteString(" AND " + fmt.Sprintf(openLane, "d") + ")")
+			b.WriteString(" AND " + fmt.Sprintf(openLane, "d") + " LIMIT 1) IS NOT NULL")
 		}))
 	}
 }
@@ -100,24 +105,55 @@ func promote(ctx context.Context, client *ent.Client, lanes []lane, now time.Tim
 
 // laneHeadOf keeps the oldest open delivery of each of lanes (nil: of every
 // lane with a waiting delivery) whose lane has no claimable delivery.
+//
+// Each lookup is a scalar subquery, so that it is always one probe of a
+// lane index per lane, whatever the planner believes about the table's
+// size (a young table has no statistics, and a join plan then reads every
+// open delivery). On PostgreSQL the heads are collected into an array
+// first, so the update finds them by primary key.
 func laneHeadOf(lanes []lane) predicate.Delivery {
 	return func(s *sql.Selector) {
 		s.Where(sql.P(func(b *sql.Builder) {
+			pg := b.Dialect() == dialect.Postgres
 			b.WriteString(s.C(delivery.FieldID))
-			b.WriteString(" IN (SELECT (SELECT w.id FROM " + delivery.Table + " AS w WHERE w.webhook_id = l.webhook_id AND w.user_id = l.user_id AND ")
-			b.WriteString(fmt.Sprintf(openLane, "w") + " ORDER BY w.sequence LIMIT 1) FROM (")
-			if lanes == nil {
-				b.WriteString("SELECT DISTINCT q.webhook_id, q.user_id FROM " + delivery.Table + " AS q WHERE " + fmt.Sprintf(openLane, "q") + " AND q.waiting = true")
+			if pg {
+				b.WriteString(" = ANY(ARRAY(")
+			} else {
+				b.WriteString(" IN (")
 			}
-			for i, l := range lanes {
-				if i > 0 {
-					b.WriteString(" UNION ALL ")
-				}
-				b.WriteString("SELECT CAST(").Arg(l.webhookID).WriteString(" AS TEXT) AS webhook_id, CAST(").Arg(l.userID).WriteString(" AS TEXT) AS user_id")
+			b.WriteString("SELECT (SELECT w.id FROM " + delivery.Table + " AS w WHERE w.webhook_id = l.webhook_id AND w.user_id = l.user_id AND ")
+			b.WriteString(fmt.Sprintf(openLane, "w") + " ORDER BY w.sequence LIMIT 1) FROM ")
+			laneList(b, lanes)
+			b.WriteString(" WHERE (SELECT h.id FROM " + delivery.Table + " AS h WHERE h.webhook_id = l.webhook_id AND h.user_id = l.user_id AND ")
+			b.WriteString(fmt.Sprintf(claimable, "h") + " LIMIT 1) IS NULL)")
+			if pg {
+				b.WriteString(")")
 			}
-			b.WriteString(") AS l WHERE NOT EXISTS (SELECT 1 FROM " + delivery.Table + " AS h WHERE h.webhook_id = l.webhook_id AND h.user_id = l.user_id AND ")
-			b.WriteString(fmt.Sprintf(claimable, "h") + "))")
 		}))
+	}
+}
+
+// laneList writes lanes as a table l(webhook_id, user_id); nil: every lane
+// with a waiting delivery.
+func laneList(b *sql.Builder, lanes []lane) {
+	switch {
+	case lanes == nil:
+		b.WriteString("(SELECT DISTINCT q.webhook_id, q.user_id FROM " + delivery.Table + " AS q WHERE " + fmt.Sprintf(openLane, "q") + " AND q.waiting = true) AS l")
+	case b.Dialect() == dialect.Postgres:
+		hooks, users := make([]string, len(lanes)), make([]string, len(lanes))
+		for i, l := range lanes {
+			hooks[i], users[i] = l.webhookID, l.userID
+		}
+		b.WriteString("unnest(").Arg(hooks).WriteString("::text[], ").Arg(users).WriteString("::text[]) AS l(webhook_id, user_id)")
+	default:
+		b.WriteString("(")
+		for i, l := range lanes {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.WriteString("SELECT ").Arg(l.webhookID).WriteString(" AS webhook_id, ").Arg(l.userID).WriteString(" AS user_id")
+		}
+		b.WriteString(") AS l")
 	}
 }
 

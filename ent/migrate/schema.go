@@ -142,11 +142,19 @@ var (
 				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
 			},
 			{
-				Name:    "delivery_claimable",
+				Name:    "delivery_due_pending",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9]},
+				Columns: []*schema.Column{DeliveriesColumns[9], DeliveriesColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false",
+					Where: "status = 'PENDING' AND test = false AND waiting = false",
+				},
+			},
+			{
+				Name:    "delivery_due_retrying",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[9], DeliveriesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'RETRYING' AND test = false AND waiting = false",
 				},
 			},
 			{

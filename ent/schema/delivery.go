@@ -86,11 +86,16 @@ func (Delivery) Indexes() []ent.Index {
 	return []ent.Index{
 		// Listing and filtering by status.
 		index.Fields("status", "next_attempt_at"),
-		// The claim query: due deliveries by time, among the head of each
-		// lane only, so a deep backlog behind busy lanes is never read.
-		index.Fields("status", "next_attempt_at").
-			StorageKey("delivery_claimable").
-			Annotations(entsql.IndexWhere("status IN ('PENDING', 'RETRYING') AND test = false AND waiting = false")),
+		// The claim: lane heads by due time, first attempts and retries
+		// apart, so a claim reads the heads it takes and never the backlog
+		// waiting behind them. Queries state these predicates in the same
+		// words (dispatcher.dueWith) so both planners match them.
+		index.Fields("next_attempt_at", "id").
+			StorageKey("delivery_due_pending").
+			Annotations(entsql.IndexWhere("status = 'PENDING' AND test = false AND waiting = false")),
+		index.Fields("next_attempt_at", "id").
+			StorageKey("delivery_due_retrying").
+			Annotations(entsql.IndexWhere("status = 'RETRYING' AND test = false AND waiting = false")),
 		// Lanes (one webhook's deliveries for one user, in sequence order):
 		// the oldest open delivery of a lane, and whether a lane is busy.
 		// Only open deliveries are indexed, so these never read a lane's
