@@ -190,6 +190,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if err := d.loadSchema(ctx); err != nil {
 		return err
 	}
+	if err := d.TidyLanes(ctx); err != nil {
+		return err
+	}
 	jobs := make(chan *ent.Delivery)
 	results := make(chan outcome, d.cfg.Workers)
 	var workers sync.WaitGroup
@@ -223,7 +226,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	var swept time.Time
+	swept := d.now() // Run tidied the lanes
 	for {
 		select {
 		case <-ctx.Done():

@@ -231,6 +231,46 @@ func (d *Dispatcher) recheck(ctx context.Context) error {
 	return nil
 }
 
+// TidyLanes puts every lane in order: each open delivery with an earlier
+// open delivery in its lane waits, and each lane whose head waits with
+// nothing ahead of it is released. Run calls it at start: it orders the
+// backlog of a database written before lanes existed (every delivery was
+// then claimable), and it releases lanes a crash left waiting. A delivery
+// in flight that is made waiting still finishes; a retry then waits its
+// turn.
+func (d *Dispatcher) TidyLanes(ctx context.Context) error {
+	var queued, released int
+	err := store.WithTx(ctx, d.cfg.Client, func(ctx context.Context) error {
+		client := ent.FromContext(ctx)
+		var err error
+		queued, err = client.Delivery.Update().
+			Where(delivery.Waiting(false), hasEarlierOpen()).
+			SetWaiting(true).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("queue behind earlier deliveries: %w", err)
+		}
+		released, err = promote(ctx, client, nil, d.now())
+		return err
+	})
+	if err != nil {
+		return d.errorf("tidy lanes: %w", err)
+	}
+	if queued+released > 0 {
+		d.log.Info("dispatcher: lanes put in order", "queued", queued, "released", released)
+	}
+	return nil
+}
+
+// hasEarlierOpen keeps the open deliveries that have an earlier open
+// delivery in their lane.
+func hasEarlierOpen() predicate.Delivery {
+	return func(s *sql.Selector) {
+		t := s.TableName()
+		s.Where(sql.ExprP(fmt.Sprintf(openLane, t) + " AND EXISTS (SELECT 1 FROM " + delivery.Table + " AS e WHERE e.webhook_id = " + t + ".webhook_id AND e.user_id = " + t + ".user_id AND e.sequence < " + t + ".sequence AND " + fmt.Sprintf(openLane, "e") + ")"))
+	}
+}
+
 // sweep promotes the waiting head of every lane whose head nobody
 // promoted: the lanes a crash left between a commit and its recheck.
 func (d *Dispatcher) sweep(ctx context.Context) error {

@@ -164,6 +164,40 @@ func TestSweepReleasesAStuckLane(t *testing.T) {
 	require.Equal(t, []bool{false}, waitingFlags(lane(t, env, h.ID, uid)))
 }
 
+// TestTidyLanesOrdersAnOldBacklog: deliveries written before lanes
+// existed are all claimable; TidyLanes (run at start) queues each behind
+// the earlier open ones of its lane, and releases a lane whose head waits
+// with nothing ahead of it.
+func TestTidyLanesOrdersAnOldBacklog(t *testing.T) {
+	t.Parallel()
+	// The lanes' heads fail and retry in an hour, so they stay open.
+	env := apitest.New(t, apitest.Options{RetrySchedule: []time.Duration{0, time.Hour}})
+	rcv := apitest.NewReceiver(t)
+	rcv.SetFallback(apitest.Answer{Status: 500})
+	h := createHook(t, env, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"UPDATE_USER_PROFILE"}})
+	log := attempts(t, env)
+	old := createUser(t, env, map[string]any{"email": "old@example.com"})
+	stuck := createUser(t, env, map[string]any{"email": "stuck@example.com"})
+	for _, city := range []string{"Oslo", "Rome", "Lima"} {
+		updateUser(t, env, old, map[string]any{"city": city})
+		updateUser(t, env, stuck, map[string]any{"city": city})
+	}
+	nextAttempt(t, log)
+	nextAttempt(t, log)
+	// Disabled, so that nothing is claimed while the test rewrites lanes.
+	env.Must(t, `mutation($id: ID!) { updateProfileWebhook(id: $id, input: {enabled: false}) { id } }`, map[string]any{"id": h.ID}, nil)
+	ctx := context.Background()
+	// The old backlog: nothing waits. The stuck lane: everything waits.
+	require.NoError(t, env.DB.Client.Delivery.Update().Where(delivery.UserID(old)).SetWaiting(false).Exec(ctx))
+	require.NoError(t, env.DB.Client.Delivery.Update().Where(delivery.UserID(stuck)).SetWaiting(true).Exec(ctx))
+
+	require.NoError(t, env.Server.Dispatcher().TidyLanes(ctx))
+	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, old)))
+	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, stuck)))
+	require.NoError(t, env.Server.Dispatcher().TidyLanes(ctx), "tidying tidy lanes changes nothing")
+	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, old)))
+}
+
 // testClock is a clock the test moves.
 type testClock struct {
 	mu  sync.Mutex

@@ -73,11 +73,13 @@ func (d *Dispatcher) notifyRecorded(ctx context.Context, client *ent.Client, rec
 	if err := d.notifyWake(ctx, client); err != nil {
 		return err
 	}
-	for _, r := range recs {
-		payload := strings.Join([]string{d.owner, r.Attempt.ID, r.WebhookID, r.Status}, " ")
-		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", d.channel(attemptChannel), payload); err != nil {
-			return d.errorf("notify attempt: %w", err)
-		}
+	payloads := make([]string, len(recs))
+	for i, r := range recs {
+		payloads[i] = strings.Join([]string{d.owner, r.Attempt.ID, r.WebhookID, r.Status}, " ")
+	}
+	// One statement for the batch: a notification per attempt.
+	if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", d.channel(attemptChannel), payloads); err != nil {
+		return d.errorf("notify attempts: %w", err)
 	}
 	return nil
 }
