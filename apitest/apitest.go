@@ -68,6 +68,9 @@ type Options struct {
 	// InboundSettings, if not nil, gives the security settings incoming
 	// endpoints apply (trusted issuers, allowlist, token lifetime).
 	InboundSettings inbound.SettingsFunc
+	// Statements, if not nil, is shown every statement the server runs
+	// through ent, with its arguments (from many goroutines at once).
+	Statements func(query string, args []any)
 }
 
 // New starts a server on a fresh SQLite database in t's temporary
@@ -89,7 +92,9 @@ func start(t testing.TB, opts Options, dir, dbURL string) *Env {
 	t.Helper()
 	queries := &atomic.Int64{}
 	db, err := store.Open(context.Background(), dbURL, store.Options{
-		WrapDriver: func(d dialect.Driver) dialect.Driver { return countingDriver{Driver: d, n: queries} },
+		WrapDriver: func(d dialect.Driver) dialect.Driver {
+			return countingDriver{Driver: d, n: queries, seen: opts.Statements}
+		},
 	})
 	require.NoError(t, err)
 	cfg := server.Config{

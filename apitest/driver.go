@@ -12,20 +12,29 @@ import (
 )
 
 // countingDriver counts the statements ent runs, in and out of
-// transactions.
+// transactions, and shows them to seen (nil: to nobody).
 type countingDriver struct {
 	dialect.Driver
-	n *atomic.Int64
+	n    *atomic.Int64
+	seen func(query string, args []any)
 }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.note(query, args)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.note(query, args)
 	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d countingDriver) note(query string, args any) {
+	d.n.Add(1)
+	if d.seen != nil {
+		list, _ := args.([]any)
+		d.seen(query, list)
+	}
 }
 
 func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -33,21 +42,21 @@ func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return countingTx{Tx: tx, n: d.n}, nil
+	return countingTx{Tx: tx, d: d}, nil
 }
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	d countingDriver
 }
 
 func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.d.note(query, args)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.d.note(query, args)
 	return t.Tx.Query(ctx, query, args, v)
 }
 
@@ -62,7 +71,7 @@ func secretKeyFile(path string) (*secret.Box, error) {
 
 // ExecContext lets raw statements (pg_notify) through the counting wrapper.
 func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	t.n.Add(1)
+	t.d.note(query, args)
 	return t.Tx.(interface {
 		ExecContext(context.Context, string, ...any) (sql.Result, error)
 	}).ExecContext(ctx, query, args...)
@@ -71,7 +80,7 @@ func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) 
 // QueryContext lets raw queries (advisory locks) through the counting
 // wrapper.
 func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	t.n.Add(1)
+	t.d.note(query, args)
 	return t.Tx.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	}).QueryContext(ctx, query, args...)
@@ -79,7 +88,7 @@ func (t countingTx) QueryContext(ctx context.Context, query string, args ...any)
 
 // ExecContext lets raw statements outside transactions through.
 func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	d.n.Add(1)
+	d.note(query, args)
 	return d.Driver.(interface {
 		ExecContext(context.Context, string, ...any) (sql.Result, error)
 	}).ExecContext(ctx, query, args...)
@@ -88,7 +97,7 @@ func (d countingDriver) ExecContext(ctx context.Context, query string, args ...a
 // QueryContext lets raw queries outside transactions (current_schema())
 // through.
 func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	d.n.Add(1)
+	d.note(query, args)
 	return d.Driver.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	}).QueryContext(ctx, query, args...)

@@ -144,7 +144,7 @@ var (
 			{
 				Name:    "delivery_due_pending",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[9], DeliveriesColumns[0]},
+				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9], DeliveriesColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'PENDING' AND test = false AND waiting = false",
 				},
@@ -152,7 +152,7 @@ var (
 			{
 				Name:    "delivery_due_retrying",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[9], DeliveriesColumns[0]},
+				Columns: []*schema.Column{DeliveriesColumns[6], DeliveriesColumns[9], DeliveriesColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'RETRYING' AND test = false AND waiting = false",
 				},

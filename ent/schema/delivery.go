@@ -90,10 +90,13 @@ func (Delivery) Indexes() []ent.Index {
 		// apart, so a claim reads the heads it takes and never the backlog
 		// waiting behind them. Queries state these predicates in the same
 		// words (dispatcher.dueWith) so both planners match them.
-		index.Fields("next_attempt_at", "id").
+		// The status leads, although the predicate fixes it, so SQLite's
+		// planner ranks these above the general (status, next_attempt_at)
+		// index.
+		index.Fields("status", "next_attempt_at", "id").
 			StorageKey("delivery_due_pending").
 			Annotations(entsql.IndexWhere("status = 'PENDING' AND test = false AND waiting = false")),
-		index.Fields("next_attempt_at", "id").
+		index.Fields("status", "next_attempt_at", "id").
 			StorageKey("delivery_due_retrying").
 			Annotations(entsql.IndexWhere("status = 'RETRYING' AND test = false AND waiting = false")),
 		// Lanes (one webhook's deliveries for one user, in sequence order):
