@@ -18,15 +18,17 @@ import (
 
 // claim leases as many due deliveries as there are free workers, first
 // attempts before retries, and returns them with their webhooks loaded. It
-// also returns when the next delivery falls due (zero when none is open).
-func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, error) {
+// also returns when the next delivery falls due (zero when none is open),
+// and whether more may be due now (a query stopped at its limit).
+func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, bool, error) {
 	free, freeRetry := d.room()
 	if free == 0 {
-		return nil, time.Time{}, nil
+		return nil, time.Time{}, true, nil
 	}
 	var (
 		claimed []*ent.Delivery
 		next    time.Time
+		more    bool
 	)
 	err := store.WithTx(ctx, d.cfg.Client, func(ctx context.Context) error {
 		client := ent.FromContext(ctx)
@@ -38,10 +40,12 @@ func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, err
 		if err != nil {
 			return err
 		}
-		retries, err := d.due(ctx, client, schematype.DeliveryRetrying, now, min(freeRetry, free-len(first)))
+		retryRoom := min(freeRetry, free-len(first))
+		retries, err := d.due(ctx, client, schematype.DeliveryRetrying, now, retryRoom)
 		if err != nil {
 			return err
 		}
+		more = len(first) == free || retryRoom > 0 && len(retries) == retryRoom
 		claimed = d.admit(append(first, retries...))
 		if err := d.lease(ctx, client, claimed, now); err != nil {
 			return err
@@ -53,9 +57,9 @@ func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, err
 	})
 	if err != nil {
 		d.release(claimed)
-		return nil, time.Time{}, d.errorf("claim: %w", err)
+		return nil, time.Time{}, false, d.errorf("claim: %w", err)
 	}
-	return claimed, next, nil
+	return claimed, next, more, nil
 }
 
 // planInDueOrder tells PostgreSQL's planner, for the claim's transaction

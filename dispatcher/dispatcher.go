@@ -235,7 +235,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) e
 		case <-timer.C:
 		}
 		swept = d.tendLanes(ctx, swept)
-		claimed, next, err := d.claim(ctx)
+		claimed, next, more, err := d.claim(ctx)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Error("dispatcher: claim", "err", err)
 			next = d.now().Add(maxIdle)
@@ -251,8 +251,8 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- *ent.Delivery) e
 		if now := d.now(); next.After(now) {
 			wait = min(maxIdle, next.Sub(now))
 		}
-		if len(claimed) > 0 && d.hasRoom() {
-			wait = 0 // there may be more due right now
+		if len(claimed) > 0 && more && d.hasRoom() {
+			wait = 0 // the claim stopped at its limit: there may be more due now
 		}
 		if !timer.Stop() {
 			select {
