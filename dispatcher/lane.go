@@ -87,11 +87,23 @@ func hasOpenDelivery(userID string) predicate.ProfileWebhook {
 // promote makes the head of each of lanes claimable when it is waiting and
 // no other open delivery of its lane is claimable; lanes nil means every
 // lane with a waiting delivery (the sweep). It returns how many deliveries
-// stopped waiting.
+// stopped waiting. Lanes go maxLanes to a statement.
 func promote(ctx context.Context, client *ent.Client, lanes []lane, now time.Time) (int, error) {
-	if lanes != nil && len(lanes) == 0 {
-		return 0, nil
+	if lanes == nil {
+		return promoteHeads(ctx, client, nil, now)
 	}
+	total := 0
+	for chunk := range slices.Chunk(lanes, maxLanes) {
+		n, err := promoteHeads(ctx, client, chunk, now)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func promoteHeads(ctx context.Context, client *ent.Client, lanes []lane, now time.Time) (int, error) {
 	n, err := client.Delivery.Update().
 		Where(delivery.Waiting(true), laneHeadOf(lanes)).
 		SetWaiting(false).
@@ -191,8 +203,9 @@ func (r *rechecks) take() []lane {
 	return out
 }
 
-// maxLanes bounds the lanes of one promote statement.
-const maxLanes = 500
+// maxLanes bounds the lanes of one promote statement: on SQLite each lane
+// is a term of a compound SELECT, and SQLite allows 500.
+const maxLanes = 250
 
 // settleOnCommit makes sure, on PostgreSQL, that lanes are checked again
 // once the transaction in ctx has committed. Callers that changed a lane
@@ -218,15 +231,16 @@ func (d *Dispatcher) settleOnCommit(ctx context.Context, lanes []lane) {
 // recheck promotes the heads of the lanes noted since the last recheck.
 func (d *Dispatcher) recheck(ctx context.Context) error {
 	lanes := d.rechecks.take()
-	for chunk := range slices.Chunk(lanes, maxLanes) {
-		err := store.WithTx(ctx, d.cfg.Client, func(ctx context.Context) error {
-			_, err := promote(ctx, ent.FromContext(ctx), chunk, d.now())
-			return err
-		})
-		if err != nil {
-			d.rechecks.add(lanes) // try again on the next round
-			return d.errorf("recheck lanes: %w", err)
-		}
+	if len(lanes) == 0 {
+		return nil
+	}
+	err := store.WithTx(ctx, d.cfg.Client, func(ctx context.Context) error {
+		_, err := promote(ctx, ent.FromContext(ctx), lanes, d.now())
+		return err
+	})
+	if err != nil {
+		d.rechecks.add(lanes) // try again on the next round
+		return d.errorf("recheck lanes: %w", err)
 	}
 	return nil
 }

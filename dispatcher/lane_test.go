@@ -2,7 +2,6 @@ package dispatcher_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +45,19 @@ func waitingFlags(rows []laneRow) []bool {
 	return out
 }
 
+// failingHook starts a server with a webhook on UPDATE_USER_PROFILE whose
+// receiver answers 500 to every request, with the retry an hour away: a
+// lane's head, once attempted, stays open (RETRYING) until it is cancelled.
+// It returns the receiver and a subscription to the recorded attempts.
+func failingHook(t *testing.T) (*apitest.Env, *apitest.Receiver, hook, <-chan *ent.DeliveryAttempt) {
+	t.Helper()
+	env := apitest.New(t, apitest.Options{RetrySchedule: []time.Duration{0, time.Hour}})
+	rcv := apitest.NewReceiver(t)
+	rcv.SetFallback(apitest.Answer{Status: 500})
+	h := createHook(t, env, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"UPDATE_USER_PROFILE"}})
+	return env, rcv, h, attempts(t, env)
+}
+
 func cancelDelivery(t *testing.T, env *apitest.Env, id string) {
 	t.Helper()
 	env.Must(t, `mutation($id: ID!) { cancelDelivery(id: $id) { id } }`, map[string]any{"id": id}, nil)
@@ -58,13 +70,7 @@ func cancelDelivery(t *testing.T, env *apitest.Env, id string) {
 // goes next, before newer ones. Another user's lane is not held up.
 func TestLaneQueuesBehindItsHead(t *testing.T) {
 	t.Parallel()
-	// Every request fails and the retry is an hour away, so a head that
-	// was attempted stays open (RETRYING) until it is cancelled.
-	env := apitest.New(t, apitest.Options{RetrySchedule: []time.Duration{0, time.Hour}})
-	rcv := apitest.NewReceiver(t)
-	rcv.SetFallback(apitest.Answer{Status: 500})
-	h := createHook(t, env, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"UPDATE_USER_PROFILE"}})
-	log := attempts(t, env)
+	env, rcv, h, log := failingHook(t)
 	// sent waits for the next request and for its attempt to be recorded,
 	// and returns its delivery ID.
 	sent := func() string {
@@ -149,7 +155,7 @@ func TestSweepReleasesAStuckLane(t *testing.T) {
 	if !apitest.Postgres() {
 		t.Skip("the sweep runs on PostgreSQL only; SQLite promotes in the same transaction, always")
 	}
-	clock := &testClock{now: time.Now()}
+	clock := &clock{now: time.Now()}
 	env := apitest.New(t, apitest.Options{Now: clock.Now, RetrySchedule: []time.Duration{0, time.Hour}})
 	rcv := apitest.NewReceiver(t, apitest.Answer{Status: 500})
 	h := createHook(t, env, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"UPDATE_USER_PROFILE"}})
@@ -159,7 +165,7 @@ func TestSweepReleasesAStuckLane(t *testing.T) {
 
 	// The crash's outcome: the only open delivery of the lane waits.
 	require.NoError(t, env.DB.Client.Delivery.UpdateOneID(id).SetWaiting(true).Exec(context.Background()))
-	clock.Add(2 * time.Hour) // past the retry and the next sweep
+	clock.Advance(2 * time.Hour) // past the retry and the next sweep
 	require.Equal(t, id, rcv.Next(t, wait).Header.Get("webhook-id"), "the sweep released the lane and the retry went")
 	require.Equal(t, []bool{false}, waitingFlags(lane(t, env, h.ID, uid)))
 }
@@ -170,12 +176,7 @@ func TestSweepReleasesAStuckLane(t *testing.T) {
 // with nothing ahead of it.
 func TestTidyLanesOrdersAnOldBacklog(t *testing.T) {
 	t.Parallel()
-	// The lanes' heads fail and retry in an hour, so they stay open.
-	env := apitest.New(t, apitest.Options{RetrySchedule: []time.Duration{0, time.Hour}})
-	rcv := apitest.NewReceiver(t)
-	rcv.SetFallback(apitest.Answer{Status: 500})
-	h := createHook(t, env, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"UPDATE_USER_PROFILE"}})
-	log := attempts(t, env)
+	env, _, h, log := failingHook(t)
 	old := createUser(t, env, map[string]any{"email": "old@example.com"})
 	stuck := createUser(t, env, map[string]any{"email": "stuck@example.com"})
 	for _, city := range []string{"Oslo", "Rome", "Lima"} {
@@ -196,22 +197,4 @@ func TestTidyLanesOrdersAnOldBacklog(t *testing.T) {
 	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, stuck)))
 	require.NoError(t, env.Server.Dispatcher().TidyLanes(ctx), "tidying tidy lanes changes nothing")
 	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, old)))
-}
-
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

@@ -153,10 +153,8 @@ func (d *Dispatcher) Cancel(ctx context.Context, id string) (*ent.Delivery, erro
 // waiting: each lane's head stops waiting unless the lane has a delivery
 // in flight or due already, and the dispatcher is woken on commit.
 func (d *Dispatcher) reopened(ctx context.Context, client *ent.Client, lanes []lane, now time.Time) error {
-	for chunk := range slices.Chunk(lanes, maxLanes) {
-		if _, err := promote(ctx, client, chunk, now); err != nil {
-			return d.errorf("reopen: %w", err)
-		}
+	if _, err := promote(ctx, client, lanes, now); err != nil {
+		return d.errorf("reopen: %w", err)
 	}
 	d.settleOnCommit(ctx, lanes)
 	return d.wakeOnCommit(ctx, client)
