@@ -286,11 +286,17 @@ func (d *Dispatcher) tendLanes(ctx context.Context, swept time.Time) time.Time {
 	return swept
 }
 
+// subscriberBuffer is how far a live subscriber may fall behind before it
+// is dropped: four record batches, so that a subscriber that keeps up on
+// average survives the bursts a busy recorder publishes at once.
+const subscriberBuffer = 4 * maxBatch
+
 // Subscribe streams the attempts recorded from now on whose webhook is
 // webhookID (empty: any) and whose delivery reached one of statuses (empty:
-// any). The channel closes when ctx ends or the subscriber falls behind.
+// any). The channel closes when ctx ends or the subscriber falls
+// subscriberBuffer attempts behind.
 func (d *Dispatcher) Subscribe(ctx context.Context, webhookID *string, statuses []schematype.DeliveryStatus) <-chan *ent.DeliveryAttempt {
-	in := d.feed.Subscribe(ctx, 0, func(r Recorded) bool {
+	in := d.feed.Subscribe(ctx, subscriberBuffer, func(r Recorded) bool {
 		if webhookID != nil && *webhookID != "" && r.WebhookID != *webhookID {
 			return false
 		}
