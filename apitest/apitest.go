@@ -131,6 +131,11 @@ func start(t testing.TB, opts Options, dir, dbURL string) *Env {
 	ts := httptest.NewServer(srv.Handler())
 	ctx, stop := context.WithCancel(context.Background())
 	wait := srv.Start(ctx)
+	select { // on PostgreSQL, hear the other replicas before the test acts
+	case <-srv.Listening():
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "the server did not listen to the other replicas within 10s")
+	}
 	t.Cleanup(func() {
 		ts.Close()
 		stop()

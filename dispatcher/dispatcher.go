@@ -39,6 +39,7 @@ import (
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/schema/schematype"
 	"github.com/profilehooks/profilehooks/feed"
+	"github.com/profilehooks/profilehooks/pgnotify"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/retry"
 	"github.com/profilehooks/profilehooks/secret"
@@ -88,10 +89,13 @@ type Config struct {
 	// Dialect is the database dialect ("sqlite3" or "postgres"); it selects
 	// the claim query and how replicas are woken.
 	Dialect string
-	// ListenURL, on PostgreSQL, is the database URL a dedicated connection
-	// uses to LISTEN for the other replicas' wake-ups and recorded
-	// attempts; empty means a single replica.
-	ListenURL string
+	// Schema is, on PostgreSQL, the schema of the tables; it names the
+	// notification channels.
+	Schema string
+	// Listener, on PostgreSQL, hears the other replicas' wake-ups and
+	// recorded attempts; New registers with it, and the caller runs it.
+	// Nil means a single replica.
+	Listener *pgnotify.Listener
 }
 
 // Dispatcher delivers events to webhooks. Create it with New, wire FanOut
@@ -102,7 +106,6 @@ type Dispatcher struct {
 	policy  retry.Policy
 	log     *slog.Logger
 	metrics *metrics
-	schema  string // PostgreSQL: the schema, which names the notification channels
 	wake    chan struct{}
 	feed    feed.Broker[Recorded]
 	creds   *credential.Service
@@ -150,7 +153,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{
+	d := &Dispatcher{
 		cfg:        cfg,
 		owner:      store.NewOwnerID(),
 		policy:     cfg.Policy,
@@ -160,6 +163,8 @@ func New(cfg Config) *Dispatcher {
 		perWebhook: map[string]int{},
 		creds:      credential.New(credential.Config{Client: cfg.Client, Box: cfg.Box, HTTP: cfg.HTTP, Now: cfg.Now}),
 	}
+	d.listenTo(cfg.Listener)
+	return d
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -187,9 +192,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if err := d.recoverLeases(ctx); err != nil {
 		return err
 	}
-	if err := d.loadSchema(ctx); err != nil {
-		return err
-	}
 	if err := d.TidyLanes(ctx); err != nil {
 		return err
 	}
@@ -213,7 +215,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.recordLoop(results)
 	}()
 	go d.retentionLoop(ctx)
-	go d.listen(ctx)
 
 	err := d.claimLoop(ctx, jobs)
 	close(jobs)

@@ -2,6 +2,7 @@ package dispatcher_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -197,4 +198,35 @@ func TestTidyLanesOrdersAnOldBacklog(t *testing.T) {
 	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, stuck)))
 	require.NoError(t, env.Server.Dispatcher().TidyLanes(ctx), "tidying tidy lanes changes nothing")
 	require.Equal(t, []bool{false, true, true}, waitingFlags(lane(t, env, h.ID, old)))
+}
+
+// TestAttemptsReachSubscribersOnEveryReplica: on PostgreSQL, two replicas
+// share the work; a live subscriber on each sees every attempt, those the
+// other replica recorded too (relayed through NOTIFY, loaded in batches).
+func TestAttemptsReachSubscribersOnEveryReplica(t *testing.T) {
+	t.Parallel()
+	if !apitest.Postgres() {
+		t.Skip("replicas share a PostgreSQL database")
+	}
+	a := apitest.New(t, apitest.Options{})
+	b := a.Replica(t)
+	logA, logB := attempts(t, a), attempts(t, b)
+	rcv := apitest.NewReceiver(t)
+	createHook(t, a, map[string]any{"name": "hr", "url": rcv.URL, "triggers": []string{"CREATE_USER"}})
+	const users = 40
+	for i := range users {
+		createUser(t, []*apitest.Env{a, b}[i%2], map[string]any{"email": fmt.Sprintf("relay-%d@example.com", i)})
+	}
+	seen := func(log <-chan *ent.DeliveryAttempt) map[string]bool {
+		ids := map[string]bool{}
+		for len(ids) < users {
+			ids[nextAttempt(t, log).ID] = true
+		}
+		return ids
+	}
+	fromA, fromB := seen(logA), seen(logB)
+	require.Equal(t, fromA, fromB, "both subscribers saw the same attempts")
+	n, err := a.DB.Client.DeliveryAttempt.Query().Count(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, users, n)
 }

@@ -2,15 +2,13 @@ package dispatcher
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/deliveryattempt"
+	"github.com/profilehooks/profilehooks/pgnotify"
 )
 
 // The PostgreSQL channels replicas notify each other on, each followed by
@@ -28,27 +26,15 @@ const (
 
 // channel returns the name of a channel for this deployment's schema.
 func (d *Dispatcher) channel(base string) string {
-	name := base + "_" + d.schema
-	if len(name) > 63 { // PostgreSQL's identifier limit
-		name = name[:63]
-	}
-	return name
+	return pgnotify.Channel(base, d.cfg.Schema)
 }
 
-// loadSchema reads the schema this deployment's tables live in.
-func (d *Dispatcher) loadSchema(ctx context.Context) error {
-	if d.cfg.Dialect != dialect.Postgres {
-		return nil
-	}
-	rows, err := d.cfg.Client.QueryContext(ctx, "SELECT current_schema()")
-	if err != nil {
-		return d.errorf("read the schema: %w", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return d.errorf("read the schema: no row")
-	}
-	return rows.Scan(&d.schema)
+// listenTo registers with the listener what the other replicas send: a
+// wake-up (or a lost connection) makes this replica look for work; a
+// recorded attempt goes to the live subscribers here.
+func (d *Dispatcher) listenTo(l *pgnotify.Listener) {
+	l.Handle(d.channel(wakeChannel), func(context.Context, []string) { d.Wake() })
+	l.Handle(d.channel(attemptChannel), d.relay)
 }
 
 // notifyWake makes every replica look for work once the transaction in ctx
@@ -57,7 +43,7 @@ func (d *Dispatcher) notifyWake(ctx context.Context, client *ent.Client) error {
 	if d.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
-	if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, '')", d.channel(wakeChannel)); err != nil {
+	if err := pgnotify.Notify(ctx, client, d.channel(wakeChannel), ""); err != nil {
 		return d.errorf("notify wake: %w", err)
 	}
 	return nil
@@ -77,70 +63,47 @@ func (d *Dispatcher) notifyRecorded(ctx context.Context, client *ent.Client, rec
 	for i, r := range recs {
 		payloads[i] = strings.Join([]string{d.owner, r.Attempt.ID, r.WebhookID, r.Status}, " ")
 	}
-	// One statement for the batch: a notification per attempt.
-	if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", d.channel(attemptChannel), payloads); err != nil {
+	if err := pgnotify.Notify(ctx, client, d.channel(attemptChannel), payloads...); err != nil {
 		return d.errorf("notify attempts: %w", err)
 	}
 	return nil
 }
 
-// listen holds a connection that listens to the other replicas until ctx
-// ends, reconnecting after failures. It does nothing without ListenURL.
-func (d *Dispatcher) listen(ctx context.Context) {
-	if d.cfg.ListenURL == "" {
+// relay publishes to the local subscribers the attempts of payloads
+// ("<owner> <attempt id> <webhook id> <status>") that other replicas
+// recorded, in their order, loaded in one query.
+func (d *Dispatcher) relay(ctx context.Context, payloads []string) {
+	if d.feed.Len() == 0 {
 		return
 	}
-	for ctx.Err() == nil {
-		err := d.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return
+	type relayed struct{ id, webhookID, status string }
+	var (
+		todo []relayed
+		ids  []string
+	)
+	for _, p := range payloads {
+		parts := strings.Fields(p)
+		if len(parts) != 4 || parts[0] == d.owner {
+			continue
 		}
-		d.log.Warn("dispatcher: listen connection lost; reconnecting", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-		d.Wake() // notifications may have been missed meanwhile
+		todo = append(todo, relayed{parts[1], parts[2], parts[3]})
+		ids = append(ids, parts[1])
 	}
-}
-
-func (d *Dispatcher) listenOnce(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, d.cfg.ListenURL)
+	if len(ids) == 0 {
+		return
+	}
+	attempts, err := d.cfg.Client.DeliveryAttempt.Query().Where(deliveryattempt.IDIn(ids...)).All(ctx)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	for _, ch := range []string{d.channel(wakeChannel), d.channel(attemptChannel)} {
-		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
-			return fmt.Errorf("listen %s: %w", ch, err)
-		}
-	}
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		switch n.Channel {
-		case d.channel(wakeChannel):
-			d.Wake()
-		case d.channel(attemptChannel):
-			d.relay(ctx, n.Payload)
-		}
-	}
-}
-
-// relay publishes to the local subscribers an attempt another replica
-// recorded.
-func (d *Dispatcher) relay(ctx context.Context, payload string) {
-	parts := strings.Fields(payload)
-	if len(parts) != 4 || parts[0] == d.owner || d.feed.Len() == 0 {
+		d.log.Warn("dispatcher: load relayed attempts", "attempts", len(ids), "err", err)
 		return
 	}
-	a, err := d.cfg.Client.DeliveryAttempt.Query().Where(deliveryattempt.ID(parts[1])).Only(ctx)
-	if err != nil {
-		d.log.Warn("dispatcher: load a relayed attempt", "attempt", parts[1], "err", err)
-		return
+	byID := make(map[string]*ent.DeliveryAttempt, len(attempts))
+	for _, a := range attempts {
+		byID[a.ID] = a
 	}
-	d.feed.Publish(Recorded{Attempt: a, WebhookID: parts[2], Status: parts[3]})
+	for _, r := range todo {
+		if a := byID[r.id]; a != nil {
+			d.feed.Publish(Recorded{Attempt: a, WebhookID: r.webhookID, Status: r.status})
+		}
+	}
 }

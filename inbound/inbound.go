@@ -31,8 +31,10 @@ import (
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/feed"
 	"github.com/profilehooks/profilehooks/oauthserver"
+	"github.com/profilehooks/profilehooks/pgnotify"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/secret"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // Defaults of Config.
@@ -114,6 +116,13 @@ type Config struct {
 	// Logger receives the handler's logs; nil discards them. Credentials,
 	// tokens and bodies are never logged.
 	Logger *slog.Logger
+	// Listener, on PostgreSQL, hears the requests other replicas logged,
+	// for the live subscribers here; New registers with it, and the caller
+	// runs it. Nil means a single replica.
+	Listener *pgnotify.Listener
+	// Schema is, on PostgreSQL, the schema of the tables; it names the
+	// notification channel.
+	Schema string
 }
 
 // Handler serves POST /inbound/{key}, the inbound log subscription and
@@ -132,6 +141,7 @@ type Handler struct {
 
 	logOnce  sync.Once     // starts writeLog
 	logQueue chan logEntry // inbound log rows to write
+	owner    string        // tells this replica's notifications from others'
 }
 
 // New returns a Handler for cfg.
@@ -154,9 +164,10 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, logQueue: make(chan logEntry, 4*maxLogBatch)}
+	h := &Handler{cfg: cfg, log: cfg.Logger, logQueue: make(chan logEntry, 4*maxLogBatch), owner: store.NewOwnerID()}
 	h.limiter = newLimiter(cfg.RateLimit, cfg.Burst)
 	h.issuers = newIssuerCache(cfg.HTTP, h.now)
+	cfg.Listener.Handle(h.channel(), h.relay)
 	return h
 }
 
@@ -169,7 +180,8 @@ func (h *Handler) now() time.Time {
 
 // Subscribe streams the requests recorded from now on, only those of one
 // endpoint when endpointID is not nil. The channel closes when ctx ends or
-// when the subscriber falls feed.DefaultBuffer requests behind.
+// when the subscriber falls feed.DefaultBuffer requests behind. On
+// PostgreSQL it streams the requests every replica logs.
 func (h *Handler) Subscribe(ctx context.Context, endpointID *string) <-chan *ent.InboundRequest {
 	var match func(*ent.InboundRequest) bool
 	if endpointID != nil {

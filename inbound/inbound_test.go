@@ -441,3 +441,35 @@ func TestBatchOfManyObjects(t *testing.T) {
 	}
 	require.Len(t, snapshot(t, env).Users, 1000)
 }
+
+// TestInboundLogReachesSubscribersOnEveryReplica: on PostgreSQL, a live
+// inbound-log subscriber on one replica sees the requests another replica
+// logged (announced with NOTIFY in the logging transaction), and its own.
+func TestInboundLogReachesSubscribersOnEveryReplica(t *testing.T) {
+	t.Parallel()
+	if !apitest.Postgres() {
+		t.Skip("replicas share a PostgreSQL database")
+	}
+	env := apitest.New(t, apitest.Options{})
+	ep, token := oauthEndpoint(t, env, nil)
+	replica := env.Replica(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	live := replica.Server.Inbound().Subscribe(ctx, &ep.ID)
+	var sent []string
+	for i, e := range []*apitest.Env{env, replica, env} {
+		body := fmt.Sprintf(`{"emp": {"id": "E%d", "mail": "e%d@example.com"}}`, i, i)
+		require.Equal(t, http.StatusOK, e.Inbound(t, ep.URL, []byte(body), apitest.Bearer(token)...).Status)
+		sent = append(sent, body)
+	}
+	var got []string
+	for range sent {
+		select {
+		case r := <-live:
+			got = append(got, r.Body)
+		case <-time.After(5 * time.Second):
+			require.FailNow(t, "the subscriber on the replica missed a request", "got %d of %d", len(got), len(sent))
+		}
+	}
+	require.ElementsMatch(t, sent, got)
+}

@@ -2,12 +2,15 @@ package inbound
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/idempotencykey"
 	"github.com/profilehooks/profilehooks/ent/inboundrequest"
 	"github.com/profilehooks/profilehooks/ent/replaynonce"
+	"github.com/profilehooks/profilehooks/pgnotify"
+	"github.com/profilehooks/profilehooks/store"
 )
 
 // sweepInterval is how often expired nonces, idempotency keys and log
@@ -76,7 +79,7 @@ func (h *Handler) writeLog() {
 		for i, e := range batch {
 			builders[i] = e.create
 		}
-		rows, err := h.cfg.Client.InboundRequest.CreateBulk(builders...).Save(context.Background())
+		rows, err := h.writeRows(context.Background(), builders)
 		if err != nil {
 			h.log.Error("inbound: record requests", "count", len(batch), "err", err)
 		}
@@ -86,6 +89,69 @@ func (h *Handler) writeLog() {
 			} else {
 				e.done <- nil
 			}
+		}
+	}
+}
+
+// logChannel is the PostgreSQL channel, followed by the schema's name,
+// on which replicas announce the requests they logged; the payload is
+// "<owner> <request id>".
+const logChannel = "profilehooks_inbound"
+
+func (h *Handler) channel() string { return pgnotify.Channel(logChannel, h.cfg.Schema) }
+
+// writeRows stores log rows and, when other replicas listen, announces
+// them in the same transaction.
+func (h *Handler) writeRows(ctx context.Context, builders []*ent.InboundRequestCreate) ([]*ent.InboundRequest, error) {
+	if h.cfg.Listener == nil {
+		return h.cfg.Client.InboundRequest.CreateBulk(builders...).Save(ctx)
+	}
+	var rows []*ent.InboundRequest
+	err := store.WithTx(ctx, h.cfg.Client, func(ctx context.Context) error {
+		client := ent.FromContext(ctx)
+		var err error
+		if rows, err = client.InboundRequest.CreateBulk(builders...).Save(ctx); err != nil {
+			return err
+		}
+		payloads := make([]string, len(rows))
+		for i, r := range rows {
+			payloads[i] = h.owner + " " + r.ID
+		}
+		return pgnotify.Notify(ctx, client, h.channel(), payloads...)
+	})
+	// The rows belong to the handler's client (the builders were made by
+	// it), not to the transaction: nothing to unwrap.
+	return rows, err
+}
+
+// relay publishes to the live subscribers here the requests of payloads
+// that other replicas logged, in their order, loaded in one query.
+func (h *Handler) relay(ctx context.Context, payloads []string) {
+	if h.feed.Len() == 0 {
+		return
+	}
+	var ids []string
+	for _, p := range payloads {
+		owner, id, ok := strings.Cut(p, " ")
+		if ok && owner != h.owner {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	rows, err := h.cfg.Client.InboundRequest.Query().Where(inboundrequest.IDIn(ids...)).All(ctx)
+	if err != nil {
+		h.log.Warn("inbound: load relayed log entries", "entries", len(ids), "err", err)
+		return
+	}
+	byID := make(map[string]*ent.InboundRequest, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, id := range ids {
+		if r := byID[id]; r != nil {
+			h.feed.Publish(r)
 		}
 	}
 }

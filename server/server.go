@@ -26,6 +26,7 @@ import (
 	"github.com/profilehooks/profilehooks/graph"
 	"github.com/profilehooks/profilehooks/inbound"
 	"github.com/profilehooks/profilehooks/oauthserver"
+	"github.com/profilehooks/profilehooks/pgnotify"
 	"github.com/profilehooks/profilehooks/profile"
 	"github.com/profilehooks/profilehooks/retry"
 	"github.com/profilehooks/profilehooks/secret"
@@ -43,10 +44,16 @@ type Server struct {
 	dispatcher *dispatcher.Dispatcher
 	inbound    *inbound.Handler
 	handler    http.Handler
+	// listener hears the other replicas; nil on SQLite.
+	listener *pgnotify.Listener
 	// dispatcherFailed is set when the dispatcher stopped with an error;
 	// /readyz then answers 503.
 	dispatcherFailed atomic.Bool
 }
+
+// Listening is closed once the server hears the other replicas (at once on
+// SQLite): from then on, live subscriptions see what every replica records.
+func (s *Server) Listening() <-chan struct{} { return s.listener.Ready() }
 
 // Deps are the parts New builds that a caller may provide instead; the zero
 // value builds everything from the Config.
@@ -85,6 +92,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 	}
 	m := newMetrics()
 	profiles := &profile.Service{Now: deps.Now, LockRows: db.Dialect == dialect.Postgres}
+	listener := newListener(cfg, db, logger)
 	d := dispatcher.New(dispatcher.Config{
 		Client:      db.Client,
 		HTTP:        egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateTargets}),
@@ -98,7 +106,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		Logger:      logger,
 		Registerer:  m.registry,
 		Dialect:     db.Dialect,
-		ListenURL:   listenURL(cfg, db),
+		Schema:      db.Schema,
+		Listener:    listener,
 	})
 	profiles.OnEvent = d.FanOut
 	settings := deps.InboundSettings
@@ -131,6 +140,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		Burst:        cfg.InboundBurst,
 		Retention:    cfg.Retention,
 		Logger:       logger,
+		Schema:       db.Schema,
+		Listener:     listener,
 	})
 	res := &graph.Resolver{
 		Client:     db.Client,
@@ -141,25 +152,28 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, deps Deps) (*Serv
 		OAuth:      tokens,
 		Inbound:    incoming,
 	}
-	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d, inbound: incoming}
+	s := &Server{cfg: cfg, log: logger, db: db, profiles: profiles, dispatcher: d, inbound: incoming, listener: listener}
 	s.handler = s.routes(res, auth, m)
 	return s, nil
 }
 
-// listenURL is the URL the dispatcher listens to the other replicas on:
-// the database URL on PostgreSQL, none on SQLite (one process).
-func listenURL(cfg Config, db *store.DB) string {
+// newListener returns, on PostgreSQL, the listener that hears the other
+// replicas (wake-ups, recorded attempts, inbound requests) on a connection
+// of its own to the database; nil on SQLite, where one process is all.
+func newListener(cfg Config, db *store.DB, logger *slog.Logger) *pgnotify.Listener {
 	if db.Dialect != dialect.Postgres {
-		return ""
+		return nil
 	}
-	return cfg.DatabaseURL
+	return pgnotify.New(cfg.DatabaseURL, logger)
 }
 
-// Start runs the background components (the dispatcher) until ctx ends.
+// Start runs the background components (the dispatcher and, on
+// PostgreSQL, the listener that hears the other replicas) until ctx ends.
 // The returned function waits until they have stopped: attempts in flight
 // finish and are recorded first.
 func (s *Server) Start(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
+	go s.listener.Run(ctx)
 	go func() {
 		defer close(done)
 		if err := s.dispatcher.Run(ctx); err != nil {
@@ -207,6 +221,10 @@ func (s *Server) routes(res *graph.Resolver, auth *Authenticator, m *metrics) ht
 		}
 		if s.dispatcherFailed.Load() {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "dispatcher stopped; see the log"})
+			return
+		}
+		if !s.listener.Listening() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not listening to the other replicas yet"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

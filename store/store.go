@@ -29,6 +29,9 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// Schema is, on PostgreSQL, the schema the tables live in (it names
+	// the notification channels); "" on SQLite.
+	Schema string
 }
 
 // Options tune Open. The zero value is the production setting.
@@ -84,6 +87,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		drv = opts.WrapDriver(drv)
 	}
 	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dialectName}
+	if dialectName == dialect.Postgres {
+		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&out.Schema); err != nil {
+			out.Close()
+			return nil, fmt.Errorf("store: read the schema: %w", err)
+		}
+	}
 	if err := out.Migrate(ctx); err != nil {
 		out.Close()
 		return nil, err
