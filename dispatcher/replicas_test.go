@@ -199,7 +199,10 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 			require.True(t, time.Now().Before(deadline), "%s within %s", what, timeout)
 		}
 	}
-	waitLoad("40% of the updates were acknowledged", 90*time.Second, func() bool { return load.acked.Load() >= updates*2/5 })
+	// The deadlines below are generous: under -race, beside the other
+	// packages' tests on two cores, each phase takes about twice as long
+	// as alone; they only bound a failure.
+	waitLoad("40% of the updates were acknowledged", 180*time.Second, func() bool { return load.acked.Load() >= updates*2/5 })
 	// Kill a replica while it holds leases, so that deliveries are in
 	// flight: one replica's claim usually takes the head of every (webhook,
 	// user) lane, and the others then hold none. The one holding most once
@@ -251,8 +254,8 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 
 	select {
 	case <-loadDone:
-	case <-time.After(120 * time.Second):
-		require.FailNow(t, "the load did not finish within 120s", "acknowledged %d of %d updates", load.acked.Load(), updates)
+	case <-time.After(240 * time.Second):
+		require.FailNow(t, "the load did not finish within 240s", "acknowledged %d of %d updates", load.acked.Load(), updates)
 	}
 	loadFinished := time.Now()
 	t.Logf("load: %d updates in %s (replica %d killed after %d; its sessions ended after %s, restart took %s), %d transport errors retried",
@@ -437,7 +440,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		if i == killed {
 			continue
 		}
-		caughtUp = live.waitFor(want, 20*time.Second)
+		caughtUp = live.waitFor(want, 60*time.Second)
 		seen, repeats, ended := live.snapshot()
 		seenBy[i] = len(seen)
 		require.Empty(t, ended, "the live subscription on replica %d ended early", i)
