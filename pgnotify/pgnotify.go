@@ -112,20 +112,27 @@ func (l *Listener) Listening() bool {
 	return l == nil || l.listening.Load()
 }
 
-// Run listens until ctx ends, connecting again a second after a failure.
-// Each channel's handler runs on a goroutine of its own, so a slow one
-// holds up neither the connection nor the other channels.
+// Run listens until ctx ends, connecting again a second after a failure,
+// and returns once the handlers have returned. Each channel's handler runs
+// on a goroutine of its own, so a slow one holds up neither the connection
+// nor the other channels.
 func (l *Listener) Run(ctx context.Context) {
 	if l == nil || len(l.handlers) == 0 {
 		return
 	}
 	queues := make(map[string]chan note, len(l.handlers))
+	var handlers sync.WaitGroup
 	for ch, h := range l.handlers {
 		q := make(chan note, MaxBatch)
 		queues[ch] = q
-		go deliver(ctx, q, h)
-		defer close(q)
+		handlers.Go(func() { deliver(ctx, q, h) })
 	}
+	defer func() {
+		for _, q := range queues {
+			close(q)
+		}
+		handlers.Wait()
+	}()
 	for again := false; ctx.Err() == nil; again = true {
 		err := l.listen(ctx, queues, again)
 		l.listening.Store(false)

@@ -172,8 +172,11 @@ func newListener(cfg Config, db *store.DB, logger *slog.Logger) *pgnotify.Listen
 // The returned function waits until they have stopped: attempts in flight
 // finish and are recorded first.
 func (s *Server) Start(ctx context.Context) (wait func()) {
-	done := make(chan struct{})
-	go s.listener.Run(ctx)
+	done, heard := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(heard)
+		s.listener.Run(ctx)
+	}()
 	go func() {
 		defer close(done)
 		if err := s.dispatcher.Run(ctx); err != nil {
@@ -183,7 +186,7 @@ func (s *Server) Start(ctx context.Context) (wait func()) {
 			s.log.Error("dispatcher stopped: deliveries are not being sent", "err", err)
 		}
 	}()
-	return func() { <-done }
+	return func() { <-done; <-heard }
 }
 
 // Handler returns the service's HTTP handler.
