@@ -23,7 +23,7 @@ import (
 func (d *Dispatcher) claim(ctx context.Context) ([]*ent.Delivery, time.Time, bool, error) {
 	free, freeRetry := d.room()
 	if free == 0 {
-		return nil, time.Time{}, true, nil
+		return nil, time.Time{}, false, nil
 	}
 	var (
 		claimed []*ent.Delivery
