@@ -170,17 +170,20 @@ func (d *Dispatcher) hasRoom() bool {
 }
 
 // admit takes the claimed deliveries into the in-flight counts, leaving out
-// those whose webhook is at its concurrency limit; they stay due and are
-// claimed again later.
+// those whose webhook is at its concurrency limit (they stay due and are
+// claimed again later) and those this process has in flight already: a
+// lease can run out while an outcome waits to be recorded, and a process
+// never sends one delivery twice at once.
 func (d *Dispatcher) admit(candidates []*ent.Delivery) []*ent.Delivery {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := candidates[:0]
 	for _, dl := range candidates {
-		if d.perWebhook[dl.WebhookID] >= d.cfg.PerWebhook {
+		if d.perWebhook[dl.WebhookID] >= d.cfg.PerWebhook || d.sending[dl.ID] {
 			continue
 		}
 		d.perWebhook[dl.WebhookID]++
+		d.sending[dl.ID] = true
 		d.inflight++
 		if dl.Status == schematype.DeliveryRetrying {
 			d.retrying++
@@ -199,6 +202,7 @@ func (d *Dispatcher) release(done []*ent.Delivery) {
 		if d.perWebhook[dl.WebhookID] <= 0 {
 			delete(d.perWebhook, dl.WebhookID)
 		}
+		delete(d.sending, dl.ID)
 		d.inflight--
 		if dl.Status == schematype.DeliveryRetrying {
 			d.retrying--

@@ -117,6 +117,7 @@ type Dispatcher struct {
 	inflight   int
 	retrying   int
 	perWebhook map[string]int
+	sending    map[string]bool // IDs of the deliveries in flight
 }
 
 // Recorded is an attempt as it is published to live subscribers, with the
@@ -161,6 +162,7 @@ func New(cfg Config) *Dispatcher {
 		metrics:    newMetrics(cfg.Registerer, cfg.Client),
 		wake:       make(chan struct{}, 1),
 		perWebhook: map[string]int{},
+		sending:    map[string]bool{},
 		creds:      credential.New(credential.Config{Client: cfg.Client, Box: cfg.Box, HTTP: cfg.HTTP, Now: cfg.Now}),
 	}
 	d.listenTo(cfg.Listener)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/profilehooks/profilehooks/ent"
 	"github.com/profilehooks/profilehooks/ent/delivery"
 	"github.com/profilehooks/profilehooks/ent/profilewebhook"
@@ -142,11 +144,34 @@ func attemptCreate(client *ent.Client, o outcome, errClass, errText string) *ent
 
 // updateDeliveries writes the deliveries' new states: successes in one
 // statement, the others one by one. Only deliveries still leased by this
-// dispatcher change, so a delivery cancelled meanwhile stays cancelled.
+// dispatcher change, so a delivery cancelled meanwhile stays cancelled, and
+// one whose lease ran out and another dispatcher took over is left to it;
+// its attempt is counted all the same (attemptCount is the number of
+// attempts logged). Each delivery is written once: a second update of a
+// row this transaction wrote would make PostgreSQL check its foreign keys
+// again, and wait for the locks of writers on the user.
 func (d *Dispatcher) updateDeliveries(ctx context.Context, client *ent.Client, batch []outcome, verdicts []verdict, now time.Time) error {
+	owned, err := d.stillLeased(ctx, client, batch)
+	if err != nil {
+		return err
+	}
+	var late []string
+	for _, o := range batch {
+		if !owned[o.delivery.ID] {
+			late = append(late, o.delivery.ID)
+		}
+	}
+	if len(late) > 0 {
+		if err := client.Delivery.Update().Where(delivery.IDIn(late...)).AddAttemptCount(1).Exec(ctx); err != nil {
+			return fmt.Errorf("count late attempts: %w", err)
+		}
+	}
 	var succeeded []string
 	for i, o := range batch {
 		v := verdicts[i]
+		if !owned[o.delivery.ID] {
+			continue
+		}
 		if v.status == schematype.DeliverySucceeded {
 			succeeded = append(succeeded, o.delivery.ID)
 			continue
@@ -171,7 +196,7 @@ func (d *Dispatcher) updateDeliveries(ctx context.Context, client *ent.Client, b
 	if len(succeeded) == 0 {
 		return nil
 	}
-	err := client.Delivery.Update().
+	err = client.Delivery.Update().
 		Where(delivery.IDIn(succeeded...), delivery.LeaseOwner(d.owner)).
 		SetStatus(schematype.DeliverySucceeded).
 		AddAttemptCount(1).
@@ -186,6 +211,29 @@ func (d *Dispatcher) updateDeliveries(ctx context.Context, client *ent.Client, b
 		return fmt.Errorf("update deliveries: %w", err)
 	}
 	return nil
+}
+
+// stillLeased returns which deliveries of batch this dispatcher still
+// leases, locked (PostgreSQL) until the transaction ends so that no lease
+// changes hands meanwhile.
+func (d *Dispatcher) stillLeased(ctx context.Context, client *ent.Client, batch []outcome) (map[string]bool, error) {
+	ids := make([]string, len(batch))
+	for i, o := range batch {
+		ids[i] = o.delivery.ID
+	}
+	q := client.Delivery.Query().Where(delivery.IDIn(ids...), delivery.LeaseOwner(d.owner))
+	if d.cfg.Dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	leased, err := q.IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find leased deliveries: %w", err)
+	}
+	owned := make(map[string]bool, len(leased))
+	for _, id := range leased {
+		owned[id] = true
+	}
+	return owned, nil
 }
 
 // advanceLanes lets the next delivery of each lane whose delivery finished

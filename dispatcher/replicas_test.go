@@ -1,6 +1,7 @@
 package dispatcher_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -323,7 +324,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		require.Equal(t, "SUCCEEDED", d.Status, "delivery %s (attempts %d)", d.ID, d.AttemptCount)
 		_, ok := secrets[d.Webhook.ID]
 		require.True(t, ok, "delivery %s goes to one of the test's webhooks", d.ID)
-		require.Len(t, attemptsOf[d.ID], d.AttemptCount, "delivery %s counts its recorded attempts", d.ID)
+		require.Len(t, attemptsOf[d.ID], d.AttemptCount, "delivery %s counts its recorded attempts: %s", d.ID, attemptRows(t, db, d.ID))
 		if perEvent[d.Event.ID] == nil {
 			perEvent[d.Event.ID] = map[string]bool{}
 		}
@@ -864,6 +865,27 @@ type liveLog struct {
 	changed chan struct{}
 }
 
+// attemptRows describes the attempts of a delivery, for a failure message.
+func attemptRows(t *testing.T, db *sql.DB, deliveryID string) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(),
+		`SELECT id, number, created_at, duration_ms, coalesce(response_status, 0), error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			id, errText    string
+			number, status int
+			duration       int64
+			created        time.Time
+		)
+		require.NoError(t, rows.Scan(&id, &number, &created, &duration, &status, &errText))
+		out = append(out, fmt.Sprintf("%s #%d at %s, %d ms, status %d %q", id, number, created.Format("15:04:05.000"), duration, status, errText))
+	}
+	return strings.Join(out, "; ")
+}
+
 // subscribeDeliveryLog subscribes to every attempt on the server at base;
 // the subscription ends with t.
 func subscribeDeliveryLog(t *testing.T, base string) *liveLog {
@@ -883,48 +905,58 @@ func subscribeDeliveryLog(t *testing.T, base string) *liveLog {
 	}}))
 
 	l := &liveLog{seen: map[string]string{}, changed: make(chan struct{}, 1)}
-	done := make(chan struct{})
+	// The reader only reads (and answers pings), so that this process, busy
+	// with the load, the receiver and -race, never falls so far behind that
+	// the server drops the subscription; the parser takes what it read.
+	var (
+		queueMu sync.Mutex
+		queue   [][]byte
+		queued  = make(chan struct{}, 1)
+	)
+	done, parsed := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(done) // the parser takes what is left and stops
 		for {
-			var msg struct {
-				Type    string
-				Payload json.RawMessage
-			}
-			if err := wsjson.Read(ctx, c, &msg); err != nil {
+			_, data, err := c.Read(ctx)
+			if err != nil {
 				l.end(fmt.Sprintf("read: %v", err))
 				return
 			}
-			switch msg.Type {
-			case "next":
-				var p struct {
-					Data struct {
-						DeliveryLog struct {
-							ID             string
-							RequestHeaders []struct{ Name, Value string }
-						}
-					}
-					Errors []apitest.Error
-				}
-				if err := json.Unmarshal(msg.Payload, &p); err != nil || len(p.Errors) > 0 {
-					l.end(fmt.Sprintf("next: %v %+v: %s", err, p.Errors, msg.Payload))
-					return
-				}
-				webhookID := ""
-				for _, h := range p.Data.DeliveryLog.RequestHeaders {
-					if strings.EqualFold(h.Name, "webhook-id") {
-						webhookID = h.Value
-					}
-				}
-				l.add(p.Data.DeliveryLog.ID, webhookID)
-			case "ping":
+			if bytes.Contains(data, []byte(`"type":"ping"`)) {
 				if err := wsjson.Write(ctx, c, map[string]any{"type": "pong"}); err != nil {
 					l.end(fmt.Sprintf("pong: %v", err))
 					return
 				}
-			case "pong":
-			default: // complete or error: the server ended the subscription
-				l.end(fmt.Sprintf("%s: %s", msg.Type, msg.Payload))
+				continue
+			}
+			queueMu.Lock()
+			queue = append(queue, data)
+			queueMu.Unlock()
+			select {
+			case queued <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	go func() {
+		defer close(parsed)
+		for {
+			finished := false
+			select {
+			case <-queued:
+			case <-done:
+				finished = true
+			}
+			queueMu.Lock()
+			batch := queue
+			queue = nil
+			queueMu.Unlock()
+			for _, data := range batch {
+				if !l.parse(data) {
+					return
+				}
+			}
+			if finished {
 				return
 			}
 		}
@@ -933,8 +965,49 @@ func subscribeDeliveryLog(t *testing.T, base string) *liveLog {
 		cancel()
 		_ = c.CloseNow()
 		<-done
+		<-parsed
 	})
 	return l
+}
+
+// parse takes one message of the subscription; false when it ended it.
+func (l *liveLog) parse(data []byte) bool {
+	var msg struct {
+		Type    string
+		Payload json.RawMessage
+	}
+	if err := json.Unmarshal(data, &msg); err != nil {
+		l.end(fmt.Sprintf("message: %v: %s", err, data))
+		return false
+	}
+	switch msg.Type {
+	case "next":
+		var p struct {
+			Data struct {
+				DeliveryLog struct {
+					ID             string
+					RequestHeaders []struct{ Name, Value string }
+				}
+			}
+			Errors []apitest.Error
+		}
+		if err := json.Unmarshal(msg.Payload, &p); err != nil || len(p.Errors) > 0 {
+			l.end(fmt.Sprintf("next: %v %+v: %s", err, p.Errors, msg.Payload))
+			return false
+		}
+		webhookID := ""
+		for _, h := range p.Data.DeliveryLog.RequestHeaders {
+			if strings.EqualFold(h.Name, "webhook-id") {
+				webhookID = h.Value
+			}
+		}
+		l.add(p.Data.DeliveryLog.ID, webhookID)
+	case "pong":
+	default: // complete or error: the server ended the subscription
+		l.end(fmt.Sprintf("%s: %s", msg.Type, msg.Payload))
+		return false
+	}
+	return true
 }
 
 func (l *liveLog) add(attemptID, webhookID string) {
