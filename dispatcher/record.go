@@ -283,8 +283,6 @@ func (d *Dispatcher) updateHealth(ctx context.Context, client *ent.Client, batch
 		switch {
 		case h.disable != "":
 			q.SetEnabled(false).SetDisabledReason(h.disable)
-		case h.succeeded && h.hook.FailingSince == nil:
-			continue // as it was when claimed: nothing to clear
 		case h.succeeded:
 			q.Where(profilewebhook.FailingSinceNotNil()).ClearFailingSince()
 		case h.hook.FailingSince == nil:
